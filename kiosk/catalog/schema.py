@@ -1,0 +1,161 @@
+"""The shape of a procedure file, a categories file and the needs vocabulary.
+
+Field by field documentation lives in content/README.md; keep the two in step
+(tests/unit/test_content_docs.py fails when a field is undocumented).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=80)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+_URL = re.compile(r"^https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?(/[^\s]*)?$")
+
+
+def _check_url(value: str) -> str:
+    if not _URL.match(value):
+        raise ValueError("not a well-formed http(s) URL")
+    return value
+
+
+def _check_date(value: str | dt.date) -> dt.date:
+    # The loader keeps dates as text so that a bad date is reported here, with its key path.
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("not a date in the form YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real date") from None
+
+
+Url = Annotated[str, AfterValidator(_check_url)]
+Date = Annotated[str | dt.date, AfterValidator(_check_date)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SealStatus(StrEnum):
+    REQUIRED = "required"
+    NOT_REQUIRED = "not-required"
+    ABOLISHED = "abolished"
+    OPTIONAL = "optional"
+
+
+class ChannelKind(StrEnum):
+    ONLINE = "online"
+    CONVENIENCE_STORE = "convenience-store"
+    COUNTER = "counter"
+    MAIL = "mail"
+
+
+class Audience(StrEnum):
+    RESIDENTS = "residents"
+    BUSINESSES = "businesses"
+
+
+class Answer(StrEnum):
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+class BlockReason(StrEnum):
+    """Why a resident cannot take the online path; shared with the readiness check and the
+    consultation log so the ward can count *why* people fail."""
+
+    NO_CARD = "no-card"
+    CARD_EXPIRED = "card-expired"
+    CERTIFICATE_EXPIRED = "certificate-expired"
+    PIN_UNKNOWN = "pin-unknown"
+    PIN_LOCKED = "pin-locked"
+    SIGNATURE_PIN_UNKNOWN = "signature-pin-unknown"
+    NO_SMARTPHONE = "no-smartphone"
+    DOCUMENTS_MISSING = "documents-missing"
+    NOT_ELIGIBLE_ONLINE = "not-eligible-online"
+
+
+class Seal(Strict):
+    status: SealStatus
+    abolished_on: Date | None = None
+    seal_type: ShortText | None = None
+    note: Text | None = None
+
+
+class Step(Strict):
+    title: ShortText
+    body: Text
+
+
+class Channel(Strict):
+    id: Id
+    kind: ChannelKind
+    title: ShortText
+    summary: Text | None = None
+    needs: list[Id] = Field(default_factory=list)
+    fee: ShortText | None = None
+    hours: ShortText | None = None
+    office: ShortText | None = None
+    duration: ShortText | None = None
+    url: Url | None = None
+    steps: list[Step] = Field(min_length=1)
+
+
+class AnswerOption(Strict):
+    answer: Answer
+    next: Id | None = None
+    channel: Id | None = None
+    reason: BlockReason | None = None
+
+
+class Question(Strict):
+    id: Id
+    text: ShortText
+    hint: Text | None = None
+    answers: list[AnswerOption] = Field(min_length=2)
+
+
+class Procedure(Strict):
+    id: Id
+    title: ShortText
+    reading: ShortText
+    category: Id
+    audience: Audience = Audience.RESIDENTS
+    summary: Text
+    keywords: list[ShortText] = Field(min_length=1)
+    seal: Seal
+    channels: list[Channel] = Field(min_length=1)
+    questions: list[Question] = Field(default_factory=list)
+    office: ShortText | None = None
+    contact: ShortText | None = None
+    source_url: Url
+    reviewed_on: Date
+
+    def channel(self, channel_id: str) -> Channel | None:
+        return next((c for c in self.channels if c.id == channel_id), None)
+
+
+class Category(Strict):
+    id: Id
+    title: ShortText
+    reading: ShortText
+    description: Text | None = None
+
+
+class Need(Strict):
+    id: Id
+    label: ShortText
+    hint: Text | None = None
