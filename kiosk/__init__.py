@@ -1,0 +1,75 @@
+"""手続きサポート kiosk.
+
+create_app() builds the application: config → database → i18n → content → blueprints → CLI.
+Nothing happens at import time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+try:
+    __version__ = version("tetsuzuki-kiosk")
+except PackageNotFoundError:  # running from a checkout that was not installed
+    __version__ = "0.0.0+unknown"
+
+csrf = CSRFProtect()
+
+
+def _secret_key(instance_path: str) -> str:
+    """A stable random key per installation, so sessions survive restarts."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
+    """Build the app. ``config`` overrides settings (tests); ``cli`` loads content leniently
+    so that ``kiosk content check`` can report problems instead of refusing to start."""
+    from . import catalog, db, i18n
+    from .config import from_environment
+
+    settings = {**from_environment(), **(config or {})}
+    app = Flask(__name__, instance_path=str(Path(settings["INSTANCE_PATH"]).resolve()),
+                instance_relative_config=True)
+    app.config.update(from_environment())
+    app.config.update(
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    )
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["DATABASE"]:
+        app.config["DATABASE"] = str(Path(app.instance_path) / "kiosk.db")
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+    app.config["VERSION"] = __version__
+
+    db.init_app(app)
+    if not cli:
+        db.migrate(db.connect(app.config["DATABASE"]))
+    i18n.init_app(app)
+    catalog.init_app(app, strict=not cli)
+    csrf.init_app(app)
+
+    from .views import kiosk, public
+    from .web import init_web
+
+    init_web(app)
+    app.register_blueprint(kiosk.bp)
+    app.register_blueprint(public.bp)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,122 @@
+"""The procedure catalog: loaded once, cached on the app, replaced whole on reload.
+
+A reload is asked for by ``kiosk content reload`` (from any process: it bumps a generation
+number in the database that the server checks every few seconds), by SIGHUP to ``kiosk serve``,
+or by calling :func:`reload_catalog`. A reload that finds problems keeps the old content.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+
+import click
+from flask import Flask, current_app
+
+from ..db import connect, get_db, get_setting, set_setting
+from .loader import Catalog, ContentError, load_catalog
+
+__all__ = ["Catalog", "ContentError", "get_catalog", "init_app", "load_catalog", "reload_catalog"]
+
+log = logging.getLogger(__name__)
+GENERATION_SETTING = "content_generation"
+
+
+class CatalogHolder:
+    def __init__(self, catalog: Catalog | None, error: ContentError | None = None):
+        self.catalog = catalog
+        self.error = error
+        self.generation: str | None = None
+        self.checked_at = 0.0
+        self.lock = threading.Lock()
+
+
+def _holder(app: Flask | None = None) -> CatalogHolder:
+    return (app or current_app).extensions["kiosk_catalog"]
+
+
+def get_catalog() -> Catalog:
+    holder = _holder()
+    if holder.catalog is None:
+        raise holder.error or ContentError([])
+    return holder.catalog
+
+
+def reload_catalog(app: Flask) -> Catalog:
+    """Load the content again; on problems keep serving the old content and re-raise."""
+    holder = _holder(app)
+    catalog = load_catalog(app.config["CONTENT_DIR"])
+    with holder.lock:
+        holder.catalog, holder.error = catalog, None
+    log.info("content reloaded: %s", catalog.fingerprint)
+    return catalog
+
+
+def _check_generation(app: Flask) -> None:
+    """Called before requests: pick up a reload asked for by another process."""
+    holder = _holder(app)
+    now = time.monotonic()
+    if now - holder.checked_at < app.config["CONTENT_RELOAD_CHECK_SECONDS"]:
+        return
+    holder.checked_at = now
+    generation = get_setting(get_db(), GENERATION_SETTING)
+    if generation == holder.generation:
+        return
+    first_check = holder.generation is None
+    holder.generation = generation
+    if first_check and holder.catalog is not None:
+        return
+    try:
+        reload_catalog(app)
+    except ContentError as exc:
+        log.error("content reload refused, still serving the previous content:\n%s", exc)
+
+
+def init_app(app: Flask, *, strict: bool = True) -> None:
+    """Load the content. With ``strict`` (serving) invalid content stops the app from starting;
+    the CLI loads leniently so that ``kiosk content check`` can report the problems."""
+    try:
+        holder = CatalogHolder(load_catalog(app.config["CONTENT_DIR"]))
+    except ContentError as exc:
+        if strict:
+            raise
+        holder = CatalogHolder(None, exc)
+    app.extensions["kiosk_catalog"] = holder
+    app.before_request(lambda: _check_generation(app))
+    app.cli.add_command(content_cli)
+
+
+@click.group("content", help="Procedure content: check and reload.")
+def content_cli() -> None:
+    pass
+
+
+@content_cli.command("check", help="Validate every content file; exit 1 listing each problem.")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def check_command(directory: str | None) -> None:
+    directory = directory or current_app.config["CONTENT_DIR"]
+    try:
+        catalog = load_catalog(directory)
+    except ContentError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(exc.problems)} problem(s) found.", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"OK: {len(catalog.procedures)} procedures, {len(catalog.categories)} categories, "
+               f"{len(catalog.needs)} needs in {directory}")
+
+
+@content_cli.command("reload", help="Check the content, then tell running servers to reload it.")
+def reload_command() -> None:
+    try:
+        catalog = load_catalog(current_app.config["CONTENT_DIR"])
+    except ContentError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo("Not reloaded: the running server keeps the previous content.", err=True)
+        raise SystemExit(1) from None
+    set_setting(connect(current_app.config["DATABASE"]), GENERATION_SETTING, uuid.uuid4().hex)
+    click.echo(f"Reload requested: {len(catalog.procedures)} procedures. "
+               f"Running servers pick it up within {current_app.config['CONTENT_RELOAD_CHECK_SECONDS']:g} s.")

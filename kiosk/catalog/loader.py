@@ -77,10 +77,12 @@ class Catalog:
 
 
 def _display_path(path: Path) -> str:
+    """Relative to the working directory when inside it (content/procedures/x.yaml)."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 def format_loc(loc: tuple) -> str:
@@ -116,6 +118,9 @@ def _message(error: dict) -> str:
     return error["msg"]
 
 
+_UNION_TAGS = ("str", "date")
+
+
 def _validate(model: type[BaseModel], data: object, file: str, base: tuple = ()):
     try:
         return model.model_validate(data), []
@@ -123,7 +128,7 @@ def _validate(model: type[BaseModel], data: object, file: str, base: tuple = ())
         problems = []
         for error in exc.errors():
             # Unions add the member type to the location; it means nothing to content staff.
-            loc = tuple(p for p in error["loc"] if p not in ("str", "date", "function-after[_check_date(), union[str,date]]"))
+            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
             problems.append(ContentProblem(file, format_loc(base + loc), _message(error)))
         return None, problems
 
@@ -282,7 +287,8 @@ def load_catalog(root: str | os.PathLike) -> Catalog:
             continue
         if proc.id != path.stem:
             problems.append(ContentProblem(file, "id", f"{proc.id!r} must match the file name {path.stem!r}"))
-        if proc.id in procedures:
+            continue
+        if proc.id in procedures:  # the same id as .yaml and .yml
             problems.append(ContentProblem(file, "id", f"duplicate id {proc.id!r}"))
             continue
         problems += check_procedure(proc, file, categories, needs)

@@ -1,0 +1,81 @@
+# Two commands: `make run` and `make test`. Both set up what they need and are idempotent.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+KIOSK  := $(BIN)/kiosk
+VENDOR := kiosk/static/vendor
+FONTS  := /usr/share/fonts/truetype/bizud-gothic
+
+# Debian packages: WeasyPrint's Pango and the BIZ UDGothic font to run; Chromium, poppler and
+# zbar for the tests (browser tests, PDF text and QR decoding).
+DEBIAN_RUN  := fonts-morisawa-bizud-gothic libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+DEBIAN_TEST := chromium poppler-utils zbar-tools
+
+.PHONY: run test setup test-setup lint messages translations vendor bench clean
+
+run: setup
+	$(KIOSK) db migrate
+	$(KIOSK) content check
+	$(KIOSK) demo load
+	$(KIOSK) serve
+
+test: setup test-setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+setup: .make/debian-run $(BIN)/.installed vendor translations
+
+test-setup: .make/debian-test $(BIN)/.installed-test
+
+.make/debian-run: scripts/debian-packages.sh
+	@mkdir -p .make
+	@sh scripts/debian-packages.sh $(DEBIAN_RUN)
+	@touch $@
+
+.make/debian-test: scripts/debian-packages.sh
+	@mkdir -p .make
+	@sh scripts/debian-packages.sh $(DEBIAN_TEST)
+	@touch $@
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(BIN)/.installed-test: pyproject.toml $(BIN)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+vendor: $(VENDOR)/htmx.min.js $(VENDOR)/fonts/.copied
+
+$(VENDOR)/htmx.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@mkdir -p $(VENDOR)
+	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+# The browser gets BIZ UDPGothic (proportional BIZ UDGothic) from the app when the kiosk PC does not have it installed.
+$(VENDOR)/fonts/.copied: .make/debian-run
+	@mkdir -p $(VENDOR)/fonts
+	@if [ -f $(FONTS)/BIZUDPGothic-Regular.ttf ]; then \
+		cp $(FONTS)/BIZUDPGothic-Regular.ttf $(FONTS)/BIZUDPGothic-Bold.ttf $(VENDOR)/fonts/; \
+	else echo "note: BIZ UDGothic not found in $(FONTS); pages fall back to system fonts"; fi
+	@touch $@
+
+translations: $(BIN)/.installed $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po
+	$(BIN)/pybabel compile -q -d translations -l $*
+
+# Extract every string into translations/messages.pot and merge it into each catalog.
+messages: $(BIN)/.installed
+	$(BIN)/pybabel extract -F pyproject.toml --ignore-dirs=".* node_modules build" -k lazy_gettext -k _l -o translations/messages.pot --no-location --sort-output . >/dev/null
+	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+
+lint: $(BIN)/.installed-test
+	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/python bench/startup_and_seal_free.py
+
+clean:
+	rm -rf $(VENV) .make node_modules $(VENDOR) instance

@@ -1,0 +1,106 @@
+"""The `kiosk` command: every operation of the app, as a Flask CLI group.
+
+Each command is documented in docs/cli.md (tests/cli/test_cli_docs.py fails otherwise).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+
+from .catalog import ContentError, get_catalog, reload_catalog
+from .catalog.ledger import LedgerFileError, import_ledger_file
+from .db import connect, migrate
+
+
+def _create_cli_app() -> Flask:
+    from . import create_app
+
+    return create_app(cli=True)
+
+
+@click.group("ledger", help="The seal-review ledger (押印見直し台帳).")
+def ledger_cli() -> None:
+    pass
+
+
+@ledger_cli.command("import", help="Import FILE.csv (UTF-8 with or without BOM, or CP932). "
+                                   "Bad rows are listed by line and skipped; the rest land.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def ledger_import_command(file: str) -> None:
+    db = connect(current_app.config["DATABASE"])
+    migrate(db)
+    try:
+        procedure_ids = get_catalog().procedures
+    except ContentError:
+        click.echo("warning: content has problems; 手続ID values are not checked", err=True)
+        procedure_ids = None
+    try:
+        report = import_ledger_file(db, file, procedure_ids)
+    except LedgerFileError as exc:
+        click.echo(f"{file}: {exc}", err=True)
+        click.echo("Nothing was imported.", err=True)
+        raise SystemExit(1) from None
+    for warning in report.warnings:
+        click.echo(f"{file}: {warning}", err=True)
+    for problem in report.problems:
+        click.echo(f"{file}: {problem}", err=True)
+    click.echo(f"{file} ({report.encoding}): {report.rows_read} rows read; "
+               f"{report.inserted} added, {report.updated} updated, {report.unchanged} unchanged, "
+               f"{len(report.problems)} skipped.")
+    if report.problems:
+        raise SystemExit(2)
+
+
+@click.command("serve", help="Serve the app with waitress (KIOSK_HOST, KIOSK_PORT). "
+                             "SIGHUP reloads the content.")
+@click.option("--host", default=None, help="Default: KIOSK_HOST or 127.0.0.1.")
+@click.option("--port", type=int, default=None, help="Default: KIOSK_PORT or 8000.")
+def serve_command(host: str | None, port: int | None) -> None:
+    from waitress import serve
+
+    from . import create_app
+
+    try:
+        app = create_app()
+    except ContentError as exc:
+        click.echo(str(exc), err=True)
+        click.echo("The kiosk did not start: fix the content (kiosk content check).", err=True)
+        raise SystemExit(1) from None
+    host = host or app.config["HOST"]
+    port = port or app.config["PORT"]
+
+    if hasattr(signal, "SIGHUP"):  # not on Windows; `kiosk content reload` works everywhere
+        def on_hangup(signum, frame):
+            try:
+                reload_catalog(app)
+            except ContentError as exc:
+                print(f"Reload refused, still serving the previous content:\n{exc}", file=sys.stderr)
+        signal.signal(signal.SIGHUP, on_hangup)
+
+    click.echo(f"Serving 手続きサポート kiosk on http://{host}:{port}/ "
+               f"(database {app.config['DATABASE']}, content {Path(app.config['CONTENT_DIR'])})")
+    serve(app, host=host, port=port, threads=app.config["THREADS"], ident="kiosk")
+
+
+def register_commands(app: Flask) -> None:
+    from .demo import demo_cli
+
+    app.cli.add_command(ledger_cli)
+    app.cli.add_command(demo_cli)
+
+
+main = FlaskGroup(
+    name="kiosk",
+    create_app=_create_cli_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    help="手続きサポート kiosk: content, ledger, database, demo data and the server.",
+)
+main.add_command(serve_command)

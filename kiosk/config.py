@@ -1,0 +1,34 @@
+"""Settings: defaults here, overridden by KIOSK_* environment variables, then by the
+mapping given to create_app(). Every setting is documented in docs/configuration.md
+(tests/unit/test_config_docs.py fails when one is not)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# name → (default, parser). Paths default relative to the project checkout.
+SETTINGS: dict[str, tuple[object, type]] = {
+    "INSTANCE_PATH": (str(PROJECT_ROOT / "instance"), str),
+    "DATABASE": ("", str),  # empty: <instance folder>/kiosk.db
+    "CONTENT_DIR": (str(PROJECT_ROOT / "content"), str),
+    "TRANSLATIONS_DIR": (str(PROJECT_ROOT / "translations"), str),
+    "SECRET_KEY": ("", str),  # empty: generated once into <instance folder>/secret_key
+    "HOST": ("127.0.0.1", str),
+    "PORT": (8000, int),
+    "THREADS": (8, int),
+    "DEFAULT_LOCALE": ("ja", str),
+    "LEDGER_PAGE_SIZE": (50, int),
+    "CONTENT_RELOAD_CHECK_SECONDS": (2.0, float),
+}
+
+
+def from_environment(environ: os._Environ | dict | None = None) -> dict[str, object]:
+    environ = os.environ if environ is None else environ
+    config = {}
+    for name, (default, parse) in SETTINGS.items():
+        raw = environ.get(f"KIOSK_{name}")
+        config[name] = default if raw in (None, "") else parse(raw)
+    return config

@@ -1,0 +1,179 @@
+"""The database: one SQLite file through sqlite-utils, in WAL mode, with versioned migrations.
+
+Views never open connections: they call get_db(), which caches one per request on ``g``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Callable
+
+import click
+import sqlite_utils
+from flask import Flask, current_app, g
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def connect(path: str) -> sqlite_utils.Database:
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys = ON")
+    if path != ":memory:" and db.journal_mode != "wal":
+        db.enable_wal()
+    return db
+
+
+def get_db() -> sqlite_utils.Database:
+    if "db" not in g:
+        g.db = connect(current_app.config["DATABASE"])
+    return g.db
+
+
+def close_db(exc: BaseException | None = None) -> None:
+    db = g.pop("db", None)
+    if db is not None:
+        db.conn.close()
+
+
+# --- migrations -------------------------------------------------------------------------------
+# Append only: a migration, once released, is never edited or removed, and none drops data.
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = []
+
+
+def migration(name: str):
+    def register(fn):
+        MIGRATIONS.append((name, fn))
+        return fn
+    return register
+
+
+@migration("0001_sites_devices_users")
+def _m0001(db: sqlite_utils.Database) -> None:
+    db.table("sites").create(
+        {"id": int, "name": str, "kind": str, "venue": str, "starts_on": str, "ends_on": str,
+         "created_at": str},
+        pk="id", not_null={"name", "kind", "created_at"},
+    )
+    db.table("devices").create(
+        {"id": int, "name": str, "kind": str, "site_id": int, "token_hash": str,
+         "created_at": str, "revoked_at": str},
+        pk="id", not_null={"name", "kind", "created_at"}, foreign_keys=[("site_id", "sites", "id")],
+    )
+    db.table("users").create(
+        {"id": int, "username": str, "display_name": str, "role": str, "password_hash": str,
+         "site_id": int, "created_at": str, "disabled_at": str},
+        pk="id", not_null={"username", "role", "password_hash", "created_at"},
+        foreign_keys=[("site_id", "sites", "id")],
+    )
+    db.table("users").create_index(["username"], unique=True)
+
+
+@migration("0002_ledger")
+def _m0002(db: sqlite_utils.Database) -> None:
+    db.table("ledger_entries").create(
+        {"key": str, "ward_number": str, "name": str, "department": str, "legal_basis": str,
+         "seal_kind": str, "review_result": str, "reviewed_on": str, "online": str, "note": str,
+         "procedure_id": str, "search_text": str, "imported_at": str, "updated_at": str},
+        pk="key", not_null={"name", "department", "review_result", "online"},
+    )
+    for columns in (["review_result"], ["department"], ["online"], ["procedure_id"]):
+        db.table("ledger_entries").create_index(columns)
+
+
+@migration("0003_settings")
+def _m0003(db: sqlite_utils.Database) -> None:
+    db.table("settings").create({"name": str, "value": str, "updated_at": str}, pk="name")
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def applied_migrations(db: sqlite_utils.Database) -> list[dict]:
+    if not db.table("_migrations").exists():
+        return []
+    return list(db.query("select name, applied_at from _migrations order by name"))
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet recorded; return their names. Running it again is a no-op."""
+    if not db.table("_migrations").exists():
+        db.table("_migrations").create({"name": str, "applied_at": str}, pk="name")
+    done = {row["name"] for row in applied_migrations(db)}
+    applied = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        with db.atomic():
+            fn(db)
+            db.table("_migrations").insert({"name": name, "applied_at": now_iso()})
+        applied.append(name)
+    return applied
+
+
+def pending_migrations(db: sqlite_utils.Database) -> list[str]:
+    done = {row["name"] for row in applied_migrations(db)}
+    return [name for name, _ in MIGRATIONS if name not in done]
+
+
+def get_setting(db: sqlite_utils.Database, name: str, default: str | None = None) -> str | None:
+    rows = list(db.query("select value from settings where name = ?", [name]))
+    return rows[0]["value"] if rows else default
+
+
+def set_setting(db: sqlite_utils.Database, name: str, value: str) -> None:
+    with db.atomic():
+        db.table("settings").upsert({"name": name, "value": value, "updated_at": now_iso()},
+                                    pk="name")
+
+
+def backup(db: sqlite_utils.Database, target: str) -> None:
+    """SQLite's online backup API: consistent, and safe while the server writes."""
+    dest = sqlite3.connect(target)
+    try:
+        with dest:
+            db.conn.backup(dest)
+    finally:
+        dest.close()
+
+
+@click.group("db", help="Database: migrate, status, backup.")
+def db_cli() -> None:
+    pass
+
+
+@db_cli.command("migrate", help="Apply pending migrations (safe to run again).")
+def migrate_command() -> None:
+    db = connect(current_app.config["DATABASE"])
+    applied = migrate(db)
+    click.echo(f"Database: {current_app.config['DATABASE']}")
+    click.echo(f"Applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
+
+
+@db_cli.command("status", help="Show the database file, applied and pending migrations.")
+def status_command() -> None:
+    db = connect(current_app.config["DATABASE"])
+    click.echo(f"Database: {current_app.config['DATABASE']} (journal mode {db.journal_mode})")
+    for row in applied_migrations(db):
+        click.echo(f"  applied  {row['name']}  {row['applied_at']}")
+    pending = pending_migrations(db)
+    for name in pending:
+        click.echo(f"  pending  {name}")
+    click.echo("Up to date." if not pending else f"{len(pending)} pending: run `kiosk db migrate`.")
+
+
+@db_cli.command("backup", help="Copy the live database to PATH with SQLite's online backup.")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+def backup_command(path: str) -> None:
+    db = connect(current_app.config["DATABASE"])
+    backup(db, path)
+    click.echo(f"Backed up {current_app.config['DATABASE']} to {path}")
+
+
+def init_app(app: Flask) -> None:
+    app.teardown_appcontext(close_db)
+    app.cli.add_command(db_cli)

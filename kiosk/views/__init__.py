@@ -1,0 +1,1 @@
+"""Blueprints, one per audience. Views stay thin: parse, call a module, render."""

@@ -1,0 +1,82 @@
+"""Public pages: the seal-free list, the component patterns, the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request
+
+from ..catalog import ContentError, get_catalog
+from ..catalog.ledger import (
+    ONLINE_STATES,
+    SEAL_FREE_RESULTS,
+    LedgerFilters,
+    departments,
+    find_seal_free,
+    ledger_count,
+)
+from ..db import get_db, pending_migrations
+from ..web import render_page
+
+bp = Blueprint("public", __name__)
+
+
+def _filters_from(args) -> tuple[LedgerFilters, dict[str, str]]:
+    """Read the filter form; a value that is not offered is dropped with a message."""
+    errors = {}
+    query = (args.get("q") or "").strip()[:100]
+    department = args.get("department", "")
+    result = args.get("result", "")
+    online = args.get("online", "")
+    if department and department not in departments(get_db()):
+        errors["department"] = "unknown"
+        department = ""
+    if result and result not in SEAL_FREE_RESULTS:
+        errors["result"] = "unknown"
+        result = ""
+    if online and online not in ONLINE_STATES.values():
+        errors["online"] = "unknown"
+        online = ""
+    try:
+        page = max(1, int(args.get("page", 1)))
+    except ValueError:
+        page = 1
+    return LedgerFilters(query, department, result, online, page), errors
+
+
+@bp.get("/seal-free")
+def seal_free():
+    filters, errors = _filters_from(request.args)
+    result = find_seal_free(get_db(), filters, current_app.config["LEDGER_PAGE_SIZE"])
+    department_items = [(d, d) for d in departments(get_db())]
+    return render_page("public/seal_free.html", "results", filters=filters, errors=errors,
+                       result=result, department_items=department_items)
+
+
+@bp.get("/patterns")
+def patterns():
+    catalog = get_catalog()
+    example = catalog.procedures.get("residence-certificate") or next(iter(catalog.procedures.values()))
+    return render_page("public/patterns.html", procedure=example, needs=catalog.needs)
+
+
+@bp.get("/healthz")
+def healthz():
+    report = {"version": current_app.config["VERSION"]}
+    healthy = True
+    try:
+        db = get_db()
+        pending = pending_migrations(db)
+        report["database"] = {"ok": not pending, "pending_migrations": pending,
+                              "ledger_entries": ledger_count(db)}
+        healthy &= not pending
+    except Exception as exc:  # noqa: BLE001 - a health check reports, it does not raise
+        report["database"] = {"ok": False, "error": str(exc)}
+        healthy = False
+    try:
+        catalog = get_catalog()
+        report["content"] = {"ok": True, "procedures": len(catalog.procedures),
+                             "loaded_at": catalog.loaded_at.isoformat(timespec="seconds")}
+    except ContentError as exc:
+        report["content"] = {"ok": False, "problems": len(exc.problems)}
+        healthy = False
+    report["status"] = "ok" if healthy else "error"
+    return jsonify(report), 200 if healthy else 503

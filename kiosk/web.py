@@ -1,0 +1,74 @@
+"""Cross-cutting web behaviour: security headers, htmx rendering, error pages, template helpers."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from jinja2_fragments.flask import render_block
+from werkzeug.exceptions import HTTPException
+
+# The app serves every asset itself (the ward network is closed): nothing from elsewhere.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "font-src 'self'; connect-src 'self'; media-src 'self' blob:; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
+
+
+def render_page(template: str, block: str | None = None, **context) -> str:
+    """One template per page; an htmx request gets just ``block`` of it."""
+    if block and is_htmx():
+        return render_block(template, block, **context)
+    return render_template(template, **context)
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query arguments changed (None removes one)."""
+    args = request.args.to_dict()
+    args.update({k: v for k, v in changes.items() if v is not None})
+    for key in [k for k, v in changes.items() if v is None]:
+        args.pop(key, None)
+    return url_for(request.endpoint or "kiosk.start", **(request.view_args or {}), **args)
+
+
+def init_web(app: Flask) -> None:
+    from . import labels
+
+    app.jinja_env.globals.update(url_with=url_with, labels=labels)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.vary.add("HX-Request")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        message = _("画面の有効期限が切れました。もう一度操作してください。")
+        return render_template("error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        messages = {
+            404: _("お探しのページは見つかりませんでした。"),
+            405: _("この操作はできません。"),
+            413: _("ファイルが大きすぎます。"),
+        }
+        message = messages.get(error.code or 500, _("うまく処理できませんでした。もう一度お試しください。"))
+        return render_template("error.html", status=error.code, message=message), error.code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("unhandled error")
+        message = _("システムでエラーが起きました。職員にお声がけください。")
+        return render_template("error.html", status=500, message=message), 500

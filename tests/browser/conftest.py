@@ -1,0 +1,110 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a real waitress server.
+
+`playwright install` cannot download browsers here, so Playwright launches the system Chromium
+(KIOSK_TEST_CHROMIUM, default /usr/bin/chromium).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import sync_playwright
+from waitress.server import create_server
+
+from kiosk import create_app
+from kiosk.catalog import get_catalog
+from kiosk.catalog.ledger import import_ledger_file
+from kiosk.db import connect
+from tests.conftest import SAMPLE_LEDGER, make_config
+
+CHROMIUM = os.environ.get("KIOSK_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+# axe-core rule tags for WCAG 2.0, 2.1 and 2.2 at levels A and AA.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """A real waitress server on a free localhost port, with the sample ledger loaded."""
+    tmp = tmp_path_factory.mktemp("live")
+    app = create_app(make_config(tmp))
+    db = connect(app.config["DATABASE"])
+    with app.app_context():
+        import_ledger_file(db, SAMPLE_LEDGER, get_catalog().procedures)
+    db.conn.close()
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (installs Debian's chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def axe():
+    return Axe()
+
+
+def assert_no_axe_violations(axe: Axe, page) -> None:
+    results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    violations = results.response["violations"]
+    report = "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
+        for v in violations)
+    assert violations == [], f"{page.url}\n{report}"
+
+
+TARGET_SIZE_SCRIPT = """
+(minimum) => {
+  const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary, '
+    + '[role=button], [tabindex]:not([tabindex="-1"])';
+  const small = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const style = getComputedStyle(el);
+    if (style.display === 'none' || style.visibility === 'hidden') continue;
+    const rect = el.getBoundingClientRect();
+    if (rect.width === 0 && rect.height === 0) continue;  // not rendered
+    if (rect.width < minimum || rect.height < minimum) {
+      const label = (el.textContent || el.name || '').trim().slice(0, 30);
+      small.push(`${el.tagName.toLowerCase()} "${label}" ${Math.round(rect.width)}x${Math.round(rect.height)}`);
+    }
+  }
+  return small;
+}
+"""
+
+
+def assert_touch_targets(page, minimum: int = 44) -> None:
+    small = page.evaluate(TARGET_SIZE_SCRIPT, minimum)
+    assert small == [], f"{page.url}: interactive elements smaller than {minimum}x{minimum}: {small}"

@@ -1,0 +1,140 @@
+"""The `kiosk` command, through click's runner and as the installed console script."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from kiosk.cli import main
+from tests.conftest import CONTENT, SAMPLE_LEDGER
+
+KIOSK = Path(sys.executable).parent / "kiosk"
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    values = {"KIOSK_DATABASE": str(tmp_path / "cli.db"), "KIOSK_CONTENT_DIR": str(CONTENT),
+              "KIOSK_SECRET_KEY": "cli-test", "KIOSK_INSTANCE_PATH": str(tmp_path / "instance")}
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_db_migrate_twice_is_a_no_op_and_status_says_so(env):
+    first = run("db", "migrate")
+    assert first.exit_code == 0 and "Applied 3 migration(s)" in first.output
+    second = run("db", "migrate")
+    assert "Applied 0 migration(s)" in second.output
+    status = run("db", "status")
+    assert "journal mode wal" in status.output and "Up to date." in status.output
+
+
+def test_db_backup_copies_a_consistent_database(env, tmp_path):
+    run("db", "migrate")
+    run("ledger", "import", str(SAMPLE_LEDGER))
+    target = tmp_path / "backup.db"
+    result = run("db", "backup", str(target))
+    assert result.exit_code == 0
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("select count(*) from ledger_entries").fetchone()[0] > 190
+        assert copy.execute("pragma integrity_check").fetchone()[0] == "ok"
+
+
+def test_content_check_passes_on_shipped_content(env):
+    result = run("content", "check")
+    assert result.exit_code == 0
+    assert "OK: 35 procedures" in result.output
+
+
+def test_content_check_names_file_and_key_path_on_broken_copy(env, tmp_path):
+    broken = tmp_path / "content"
+    shutil.copytree(CONTENT, broken)
+    path = broken / "procedures" / "bulky-waste.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["channels"][1]["steps"][0]["title"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    result = CliRunner().invoke(main, ["content", "check", str(broken)])
+    assert result.exit_code == 1
+    assert "procedures/bulky-waste.yaml: channels[1].steps[0].title: missing" in result.output
+    assert "1 problem(s) found." in result.output
+
+
+def test_content_reload_bumps_the_generation(env):
+    run("db", "migrate")
+    result = run("content", "reload")
+    assert result.exit_code == 0 and "Reload requested: 35 procedures" in result.output
+    with sqlite3.connect(env["KIOSK_DATABASE"]) as db:
+        assert db.execute("select value from settings where name = 'content_generation'").fetchone()
+
+
+def test_ledger_import_reports_bad_lines_and_exits_2(env, tmp_path):
+    csv_file = tmp_path / "bad.csv"
+    csv_file.write_text("手続名,所管課,見直し結果,オンライン化,見直し日\n"
+                        "住民票,戸籍住民課,廃止,済,2021-04-01\n"
+                        ",戸籍住民課,廃止,済,2021-04-01\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["ledger", "import", str(csv_file)])
+    assert result.exit_code == 2
+    assert f"{csv_file}: line 3: 手続名 is empty" in result.output
+    assert "1 added, 0 updated, 0 unchanged, 1 skipped" in result.output
+
+
+def test_ledger_import_rejects_a_file_without_required_columns(env, tmp_path):
+    csv_file = tmp_path / "wrong.csv"
+    csv_file.write_text("name,dept\nfoo,bar\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["ledger", "import", str(csv_file)])
+    assert result.exit_code == 1
+    assert "missing column(s) 手続名, 所管課, 見直し結果, オンライン化" in result.output
+    assert "Nothing was imported." in result.output
+
+
+def test_demo_ledger_then_import_then_reimport(env, tmp_path):
+    target = tmp_path / "synthetic.csv"
+    assert run("demo", "ledger", "--rows", "500", "--encoding", "cp932", "--output", str(target)).exit_code == 0
+    first = run("ledger", "import", str(target))
+    assert "CP932" in first.output and "500 added" in first.output
+    second = run("ledger", "import", str(target))
+    assert "0 added, 0 updated, 500 unchanged, 0 skipped" in second.output
+
+
+def test_demo_load_is_idempotent_and_prints_passwords(env):
+    first = run("demo", "load")
+    assert "created 2 demo sites" in first.output
+    assert "imported the sample ledger" in first.output
+    passwords = [line.split()[-1] for line in first.output.splitlines() if line.startswith("  admin ")]
+    assert len(passwords) == 1 and len(passwords[0]) == 14
+    second = run("demo", "load")
+    assert "created" not in second.output and "imported" not in second.output
+    assert passwords[0] in second.output  # still shown, from the instance folder
+    with sqlite3.connect(env["KIOSK_DATABASE"]) as db:
+        assert db.execute("select count(*) from users").fetchone()[0] == 3
+        hashes = [row[0] for row in db.execute("select password_hash from users")]
+    assert all(h.startswith("scrypt:") for h in hashes)
+
+
+def test_console_script_exit_codes(tmp_path):
+    """The installed `kiosk` script, as ward IT would run it."""
+    broken = tmp_path / "content"
+    shutil.copytree(CONTENT, broken)
+    (broken / "procedures" / "moving-in.yaml").write_text("id: moving-in\n", encoding="utf-8")
+    environ = {**os.environ, "KIOSK_DATABASE": str(tmp_path / "x.db"), "KIOSK_CONTENT_DIR": str(broken),
+               "KIOSK_INSTANCE_PATH": str(tmp_path / "instance")}
+    result = subprocess.run([str(KIOSK), "content", "check"], env=environ, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "procedures/moving-in.yaml: title: missing" in result.stderr
+    served = subprocess.run([str(KIOSK), "serve", "--port", "0"], env=environ, capture_output=True,
+                            text=True, timeout=60)
+    assert served.returncode == 1
+    assert "procedures/moving-in.yaml: title: missing" in served.stderr
+    assert "The kiosk did not start" in served.stderr

@@ -1,0 +1,14 @@
+"""Helpers shared by tests."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+
+
+def soup(response) -> BeautifulSoup:
+    assert response.mimetype == "text/html", response.mimetype
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def text_of(node) -> str:
+    return " ".join(node.get_text(" ", strip=True).split())
