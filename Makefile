@@ -64,7 +64,7 @@ $(VENDOR)/fonts/.copied: .make/debian-run
 translations: $(BIN)/.installed $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po
-	$(BIN)/pybabel compile -q -d translations -l $*
+	$(BIN)/pybabel compile -d translations -l $*
 
 # Extract every string into translations/messages.pot and merge it into each catalog.
 messages: $(BIN)/.installed
