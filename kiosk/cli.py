@@ -85,7 +85,12 @@ def serve_command(host: str | None, port: int | None) -> None:
 
     click.echo(f"Serving 手続きサポート kiosk on http://{host}:{port}/ "
                f"(database {app.config['DATABASE']}, content {Path(app.config['CONTENT_DIR'])})")
-    serve(app, host=host, port=port, threads=app.config["THREADS"], ident="kiosk")
+    try:
+        serve(app, host=host, port=port, threads=app.config["THREADS"], ident="kiosk")
+    except OSError as exc:  # most often: the port is taken by another server
+        click.echo(f"Cannot serve on {host}:{port}: {exc.strerror}. Is the kiosk already running? "
+                   f"Choose another port with KIOSK_PORT.", err=True)
+        raise SystemExit(1) from None
 
 
 def register_commands(app: Flask) -> None:

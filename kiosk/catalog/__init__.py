@@ -22,13 +22,14 @@ __all__ = ["Catalog", "ContentError", "get_catalog", "init_app", "load_catalog",
 
 log = logging.getLogger(__name__)
 GENERATION_SETTING = "content_generation"
+_UNCHECKED = object()
 
 
 class CatalogHolder:
     def __init__(self, catalog: Catalog | None, error: ContentError | None = None):
         self.catalog = catalog
         self.error = error
-        self.generation: str | None = None
+        self.generation: object = _UNCHECKED
         self.checked_at = 0.0
         self.lock = threading.Lock()
 
@@ -64,10 +65,10 @@ def _check_generation(app: Flask) -> None:
     generation = get_setting(get_db(), GENERATION_SETTING)
     if generation == holder.generation:
         return
-    first_check = holder.generation is None
+    first_check = holder.generation is _UNCHECKED
     holder.generation = generation
     if first_check and holder.catalog is not None:
-        return
+        return  # the content was loaded at start-up, after any earlier reload request
     try:
         reload_catalog(app)
     except ContentError as exc:
