@@ -5,6 +5,7 @@ Each command is documented in docs/cli.md (tests/cli/test_cli_docs.py fails othe
 
 from __future__ import annotations
 
+import json
 import signal
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
-from .catalog import ContentError, get_catalog, reload_catalog
+from .catalog import ContentError, get_catalog, get_search_index, reload_catalog
 from .catalog.ledger import LedgerFileError, import_ledger_file
 from .db import connect, migrate
 
@@ -93,10 +94,75 @@ def serve_command(host: str | None, port: int | None) -> None:
         raise SystemExit(1) from None
 
 
+@click.command("ask", help="Ask the assistant's search, as a resident would type. With no QUERY, "
+                           "reads one query per line from standard input.")
+@click.option("--lang", default="ja", show_default=True, help="Interface language of the answer.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per query, one per line.")
+@click.argument("query", required=False)
+def ask_command(lang: str, as_json: bool, query: str | None) -> None:
+    from .i18n import LOCALE_CODES
+
+    if lang not in LOCALE_CODES:
+        raise click.BadParameter(f"one of {', '.join(LOCALE_CODES)}", param_hint="--lang")
+    try:
+        index = get_search_index()
+    except ContentError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(1) from None
+    queries = [query] if query is not None else (line.rstrip("\n") for line in sys.stdin)
+    for text in queries:
+        if not text.strip():
+            continue
+        result = index.search(text.strip())
+        if as_json:
+            click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+            continue
+        verdict = "confident" if result.confident else "not sure"
+        click.echo(f"{result.query}: {verdict}")
+        for match in result.matches[:5]:
+            click.echo(f"  {match.score:5.2f}  {match.id}  {match.title}")
+
+
+@click.group("device", help="Kiosks and tablets: list them, make enrollment links.")
+def device_cli() -> None:
+    pass
+
+
+@device_cli.command("list", help="Every device with its site and whether it is enrolled.")
+def device_list_command() -> None:
+    db = connect(current_app.config["DATABASE"])
+    migrate(db)
+    rows = list(db.query("select devices.id, devices.name, devices.kind, sites.name as site, enrolled_at, "
+                         "revoked_at from devices left join sites on sites.id = devices.site_id order by devices.id"))
+    for row in rows:
+        state = "revoked" if row["revoked_at"] else "enrolled" if row["enrolled_at"] else "not enrolled"
+        click.echo(f"{row['id']}\t{row['kind']}\t{row['name']}\t{row['site'] or '-'}\t{state}")
+    if not rows:
+        click.echo("No devices.")
+
+
+@device_cli.command("enroll-link", help="A one-time link to open on the device to bind it to its site.")
+@click.argument("device_id", type=int)
+@click.option("--base-url", default=None, help="Default: http://KIOSK_HOST:KIOSK_PORT")
+def device_enroll_link_command(device_id: int, base_url: str | None) -> None:
+    from .resident_sessions import create_enrollment_token
+
+    db = connect(current_app.config["DATABASE"])
+    migrate(db)
+    if not list(db.query("select id from devices where id = ? and revoked_at is null", [device_id])):
+        click.echo(f"No active device with id {device_id} (see `kiosk device list`).", err=True)
+        raise SystemExit(1)
+    token = create_enrollment_token(db, device_id)
+    base_url = (base_url or f"http://{current_app.config['HOST']}:{current_app.config['PORT']}").rstrip("/")
+    click.echo(f"{base_url}/enroll/{token}")
+
+
 def register_commands(app: Flask) -> None:
     from .demo import demo_cli
 
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(ask_command)
+    app.cli.add_command(device_cli)
     app.cli.add_command(demo_cli)
 
 

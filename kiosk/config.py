@@ -22,6 +22,8 @@ SETTINGS: dict[str, tuple[object, type]] = {
     "DEFAULT_LOCALE": ("ja", str),
     "LEDGER_PAGE_SIZE": (50, int),
     "CONTENT_RELOAD_CHECK_SECONDS": (2.0, float),
+    "IDLE_SECONDS": (120.0, float),
+    "IDLE_WARNING_SECONDS": (30.0, float),
 }
 
 

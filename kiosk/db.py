@@ -89,6 +89,36 @@ def _m0003(db: sqlite_utils.Database) -> None:
     db.table("settings").create({"name": str, "value": str, "updated_at": str}, pk="name")
 
 
+@migration("0004_kiosk_sessions_events_help")
+def _m0004(db: sqlite_utils.Database) -> None:
+    # The resident's conversation lives here only while the session lasts; it is deleted on
+    # 「最初から」, on timeout, and when abandoned.
+    db.table("kiosk_sessions").create(
+        {"id": str, "ref": str, "device_id": int, "site_id": int, "state": str,
+         "started_at": str, "updated_at": str},
+        pk="id", not_null={"ref", "state", "started_at", "updated_at"},
+    )
+    db.table("kiosk_sessions").create_index(["updated_at"])
+    # Anonymous usage: no IP address, no typed text, nothing about the person.
+    db.table("kiosk_events").create(
+        {"id": int, "session_ref": str, "device_id": int, "site_id": int, "event": str,
+         "procedure_id": str, "channel_id": str, "detail": str, "occurred_at": str},
+        pk="id", not_null={"session_ref", "event", "occurred_at"},
+    )
+    db.table("kiosk_events").create_index(["occurred_at"])
+    db.table("kiosk_events").create_index(["event", "occurred_at"])
+    db.table("help_requests").create(
+        {"id": int, "site_id": int, "device_id": int, "session_ref": str, "procedure_id": str,
+         "status": str, "created_at": str, "claimed_by": int, "claimed_at": str,
+         "resolved_at": str},
+        pk="id", not_null={"status", "created_at"},
+        foreign_keys=[("site_id", "sites", "id"), ("device_id", "devices", "id")],
+    )
+    db.table("help_requests").create_index(["site_id", "status"])
+    db.table("devices").add_column("enrollment_token_hash", str)
+    db.table("devices").add_column("enrolled_at", str)
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 

@@ -36,10 +36,36 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint or "kiosk.start", **(request.view_args or {}), **args)
 
 
-def init_web(app: Flask) -> None:
-    from . import labels
+def zip_titles(ids, items: dict) -> list[tuple[str, str]]:
+    """(id, title) pairs for choice buttons, from a mapping of id → content item."""
+    return [(item_id, items[item_id].title) for item_id in ids if item_id in items]
 
-    app.jinja_env.globals.update(url_with=url_with, labels=labels)
+
+def ledger_choices(ids, ledger_entry) -> list[tuple[str, str]]:
+    choices = []
+    for item_id in ids:
+        key = item_id.removeprefix("ledger:")
+        row = ledger_entry(key)
+        if row:
+            choices.append((key, row["name"]))
+    return choices
+
+
+def to_step_states(titles, current: int) -> list[dict]:
+    """Step titles to the step_progress macro's items: before the current step is completed."""
+    states = []
+    for number, title in enumerate(titles, 1):
+        state = "completed" if number < current else "current" if number == current else "upcoming"
+        states.append({"text": title, "state": state})
+    return states
+
+
+def init_web(app: Flask) -> None:
+    from . import keyboards, labels
+
+    app.jinja_env.globals.update(url_with=url_with, labels=labels, keyboards=keyboards)
+    app.jinja_env.filters.update(zip_titles=zip_titles, ledger_choices=ledger_choices,
+                                 to_step_states=to_step_states)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -15,13 +15,16 @@ import uuid
 import click
 from flask import Flask, current_app
 
+from ..assistant.search import SearchIndex, build_index
 from ..db import connect, get_db, get_setting, set_setting
 from .loader import Catalog, ContentError, load_catalog
 
-__all__ = ["Catalog", "ContentError", "get_catalog", "init_app", "load_catalog", "reload_catalog"]
+__all__ = ["Catalog", "ContentError", "get_catalog", "get_search_index", "init_app", "load_catalog",
+           "reload_catalog"]
 
 log = logging.getLogger(__name__)
 GENERATION_SETTING = "content_generation"
+LEDGER_GENERATION_SETTING = "ledger_generation"
 _UNCHECKED = object()
 
 
@@ -29,7 +32,9 @@ class CatalogHolder:
     def __init__(self, catalog: Catalog | None, error: ContentError | None = None):
         self.catalog = catalog
         self.error = error
-        self.generation: object = _UNCHECKED
+        self.index: SearchIndex | None = None
+        self.generations: dict[str, object] = {GENERATION_SETTING: _UNCHECKED,
+                                               LEDGER_GENERATION_SETTING: _UNCHECKED}
         self.checked_at = 0.0
         self.lock = threading.Lock()
 
@@ -45,34 +50,62 @@ def get_catalog() -> Catalog:
     return holder.catalog
 
 
+def _build_index(app: Flask, catalog: Catalog) -> SearchIndex:
+    db = connect(app.config["DATABASE"])
+    try:
+        entries = list(db.query("select key, name, department, procedure_id from ledger_entries"))
+    finally:
+        db.conn.close()
+    return build_index(catalog.procedures.values(), entries)
+
+
+def get_search_index() -> SearchIndex:
+    """The search over procedures and ledger entries, built once per content or ledger change."""
+    holder = _holder()
+    if holder.index is None:
+        with holder.lock:
+            if holder.index is None:
+                holder.index = _build_index(current_app._get_current_object(), get_catalog())
+    return holder.index
+
+
 def reload_catalog(app: Flask) -> Catalog:
     """Load the content again; on problems keep serving the old content and re-raise."""
     holder = _holder(app)
     catalog = load_catalog(app.config["CONTENT_DIR"])
+    index = _build_index(app, catalog)
     with holder.lock:
-        holder.catalog, holder.error = catalog, None
+        holder.catalog, holder.error, holder.index = catalog, None, index
     log.info("content reloaded: %s", catalog.fingerprint)
     return catalog
 
 
-def _check_generation(app: Flask) -> None:
-    """Called before requests: pick up a reload asked for by another process."""
+def _check_generations(app: Flask) -> None:
+    """Called before requests: pick up a content reload or a ledger import done by another
+    process (``kiosk content reload``, ``kiosk ledger import``)."""
     holder = _holder(app)
     now = time.monotonic()
     if now - holder.checked_at < app.config["CONTENT_RELOAD_CHECK_SECONDS"]:
         return
     holder.checked_at = now
-    generation = get_setting(get_db(), GENERATION_SETTING)
-    if generation == holder.generation:
-        return
-    first_check = holder.generation is _UNCHECKED
-    holder.generation = generation
-    if first_check and holder.catalog is not None:
-        return  # the content was loaded at start-up, after any earlier reload request
-    try:
-        reload_catalog(app)
-    except ContentError as exc:
-        log.error("content reload refused, still serving the previous content:\n%s", exc)
+    changed = []
+    for name in (GENERATION_SETTING, LEDGER_GENERATION_SETTING):
+        value = get_setting(get_db(), name)
+        if value != holder.generations[name]:
+            # The first look only records: the app loaded everything at start-up.
+            if holder.generations[name] is not _UNCHECKED:
+                changed.append(name)
+            holder.generations[name] = value
+    if GENERATION_SETTING in changed or (changed and holder.catalog is None):
+        try:
+            reload_catalog(app)
+        except ContentError as exc:
+            log.error("content reload refused, still serving the previous content:\n%s", exc)
+    elif changed:
+        index = _build_index(app, holder.catalog)
+        with holder.lock:
+            holder.index = index
+        log.info("search index rebuilt after a ledger import")
 
 
 def init_app(app: Flask, *, strict: bool = True) -> None:
@@ -84,8 +117,10 @@ def init_app(app: Flask, *, strict: bool = True) -> None:
         if strict:
             raise
         holder = CatalogHolder(None, exc)
+    if strict:
+        holder.index = _build_index(app, holder.catalog)  # at start-up, not on the first request
     app.extensions["kiosk_catalog"] = holder
-    app.before_request(lambda: _check_generation(app))
+    app.before_request(lambda: _check_generations(app))
     app.cli.add_command(content_cli)
 
 

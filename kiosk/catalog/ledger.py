@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 import unicodedata
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,6 +206,9 @@ def import_ledger(db: sqlite_utils.Database, data: bytes,
             report.unchanged += 1
     with db.atomic():
         table.upsert_all(changed, pk="key", batch_size=1000, alter=False)
+        if changed:  # running servers rebuild their search index
+            db.table("settings").upsert({"name": "ledger_generation", "value": uuid.uuid4().hex,
+                                         "updated_at": stamp}, pk="name")
     return report
 
 

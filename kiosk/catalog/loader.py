@@ -38,6 +38,19 @@ ContentLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
 
+_JA = r"\u3000-\u30ff\u3400-\u9fff\uff01-\uff60"
+_FOLDED_BREAK = re.compile(rf"(?<=[{_JA}]) (?=[{_JA}])")
+
+
+def _construct_text(loader: ContentLoader, node: yaml.ScalarNode) -> str:
+    """A folded block (>-) turns each line break into a space; between two Japanese characters
+    that space is an artefact of wrapping, not part of the text."""
+    value = loader.construct_scalar(node)
+    return _FOLDED_BREAK.sub("", value) if node.style == ">" else value
+
+
+ContentLoader.add_constructor("tag:yaml.org,2002:str", _construct_text)
+
 
 @dataclass(frozen=True)
 class ContentProblem:

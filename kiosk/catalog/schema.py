@@ -15,20 +15,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
-_JA = r"\u3000-\u30ff\u3400-\u9fff\uff01-\uff60"
-# YAML's folded blocks (>-) join lines with a space; between Japanese characters it is noise.
-_FOLD_SPACE = re.compile(rf"(?<=[{_JA}])[ \t\n]+(?=[{_JA}])")
-
-
-def _unfold_japanese(value: str) -> str:
-    return _FOLD_SPACE.sub("", value)
-
-
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=80)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
-                 AfterValidator(_unfold_japanese)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-                      AfterValidator(_unfold_japanese)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 _URL = re.compile(r"^https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:\d+)?(/[^\s]*)?$")
 

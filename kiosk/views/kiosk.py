@@ -1,20 +1,305 @@
-"""The resident's kiosk screens."""
+"""The resident's kiosk: the start screen, the chat, the guide's steps, and the always-there
+controls (text size, 「最初から」, 「職員を呼ぶ」).
+
+Every turn is a POST form: htmx sends it and gets only the new bubbles (and the new quick
+replies, out of band); without htmx the same form redirects to the whole chat page.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, request
+import time
 
-from ..catalog import get_catalog
-from ..web import render_page
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+
+from ..assistant import conversation
+from ..assistant.conversation import InvalidTurn, Turn
+from ..catalog import get_catalog, get_search_index
+from ..db import get_db
+from ..i18n import LOCALE_CODES
+from ..resident_sessions import (
+    create_help_request,
+    delete_session,
+    device_for_secret,
+    enroll_device,
+    load_session,
+    purge_idle_sessions,
+    record_event,
+    save_session,
+    start_session,
+    touch_session,
+)
+from ..web import is_htmx, render_page
 
 bp = Blueprint("kiosk", __name__)
 
+SESSION_COOKIE = "kiosk_session"
+DEVICE_COOKIE = "kiosk_device"
+# Clear-Site-Data without "cookies": that would also remove the device cookie that binds this
+# kiosk to its site. The session cookie is expired explicitly instead.
+CLEAR_SITE_DATA = '"cache", "storage"'
+PURGE_EVERY_SECONDS = 60
+
+
+def max_idle_seconds() -> float:
+    """A session with no request for longer than the idle timeout, its warning and a margin is
+    gone, whether or not the browser's timer fired."""
+    config = current_app.config
+    return config["IDLE_SECONDS"] + config["IDLE_WARNING_SECONDS"] + 30
+
+
+@bp.before_request
+def load_kiosk_context() -> None:
+    db = get_db()
+    g.device = device_for_secret(db, request.cookies.get(DEVICE_COOKIE))
+    g.kiosk_session_id = request.cookies.get(SESSION_COOKIE)
+    g.conversation = load_session(db, g.kiosk_session_id, max_idle_seconds())
+    holder = current_app.extensions.setdefault("kiosk_purge", {"at": 0.0})
+    if time.monotonic() - holder["at"] > PURGE_EVERY_SECONDS:
+        holder["at"] = time.monotonic()
+        purge_idle_sessions(db, max_idle_seconds())
+
+
+@bp.app_context_processor
+def kiosk_context() -> dict:
+    state = g.get("conversation")
+    return {"kiosk_device": g.get("device"), "text_size": state["text_size"] if state else 1,
+            "kiosk_state": state}
+
+
+def _event(name: str, state: dict | None, procedure_id=None, channel_id=None, detail=None) -> None:
+    if state:
+        record_event(get_db(), state["ref"], name, g.device, procedure_id, channel_id, detail)
+
+
+# --- start --------------------------------------------------------------------------------------
 
 @bp.get("/")
 def start():
-    catalog = get_catalog()
-    return render_page("kiosk/start.html", categories=list(catalog.categories.values()))
+    return render_page("kiosk/start.html", locales_to_offer=LOCALE_CODES)
 
+
+@bp.post("/start")
+def begin():
+    lang = request.form.get("lang") or session.get("lang") or current_app.config["DEFAULT_LOCALE"]
+    if lang not in LOCALE_CODES:
+        abort(400)
+    db = get_db()
+    if g.kiosk_session_id:
+        delete_session(db, g.kiosk_session_id)
+    session.clear()
+    session["lang"] = lang
+    state = conversation.new_state(lang)
+    session_id = start_session(db, g.device, state)
+    _event("session_started", state)
+    _event("language_chosen", state, detail=lang)
+    response = redirect(url_for("kiosk.chat"), 303)
+    response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="Lax",
+                        secure=request.is_secure)
+    return response
+
+
+# --- chat -----------------------------------------------------------------------------------
+
+def _ledger_entry(key: str) -> dict | None:
+    rows = list(get_db().query("select * from ledger_entries where key = ?", [key]))
+    return rows[0] if rows else None
+
+
+def _chat_context(state: dict) -> dict:
+    catalog = get_catalog()
+    return {"state": state, "catalog": catalog, "thread": state["thread"], "ledger_entry": _ledger_entry,
+            "readiness_items": conversation.READINESS_BY_ID}
+
+
+@bp.get("/chat")
+def chat():
+    state = g.conversation
+    if state is None:
+        return redirect(url_for("kiosk.start"))
+    return render_page("kiosk/chat.html", **_chat_context(state))
+
+
+def _apply(make_turn) -> object:
+    state = g.conversation
+    if state is None:
+        if is_htmx():  # the session ended (timeout): take the whole page back to the start
+            response = current_app.response_class(status=204)
+            response.headers["HX-Redirect"] = url_for("kiosk.start")
+            return response
+        return redirect(url_for("kiosk.start"), 303)
+    try:
+        turn: Turn = make_turn(state)
+    except InvalidTurn:
+        if is_htmx():
+            turn = Turn()
+            turn.say(state, kind="stale")
+        else:
+            flash(_("その操作は、いまは使えません。画面の選択肢からお選びください。"))
+            return redirect(url_for("kiosk.chat"), 303)
+    save_session(get_db(), g.kiosk_session_id, state)
+    for event in turn.events:
+        _event(event.name, state, event.procedure_id, event.channel_id, event.detail)
+    if is_htmx():
+        return render_page("kiosk/chat.html", "turn", new_entries=turn.entries, **_chat_context(state))
+    return redirect(url_for("kiosk.chat", _anchor="latest"), 303)
+
+
+@bp.post("/chat/menu")
+def chat_menu():
+    return _apply(conversation.show_menu)
+
+
+@bp.post("/chat/category")
+def chat_category():
+    category_id = request.form.get("category", "")
+    return _apply(lambda state: conversation.choose_category(state, get_catalog(), category_id))
+
+
+@bp.post("/chat/procedure")
+def chat_procedure():
+    procedure_id = request.form.get("procedure", "")
+    return _apply(lambda state: conversation.choose_procedure(state, get_catalog(), procedure_id))
+
+
+@bp.post("/chat/answer")
+def chat_answer():
+    answer = request.form.get("answer", "")
+    return _apply(lambda state: conversation.answer_question(state, get_catalog(), answer))
+
+
+@bp.post("/chat/readiness")
+def chat_readiness():
+    answer = request.form.get("answer", "")
+    return _apply(lambda state: conversation.answer_readiness(state, get_catalog(), answer))
+
+
+@bp.post("/chat/ledger")
+def chat_ledger():
+    key = request.form.get("key", "")
+    return _apply(lambda state: conversation.choose_ledger_entry(state, key))
+
+
+@bp.post("/chat/say")
+def chat_say():
+    text = request.form.get("text", "")
+    return _apply(lambda state: conversation.say(state, get_catalog(), get_search_index(), text))
+
+
+# --- the guide's steps, one per screen ------------------------------------------------------------
+
+def _procedure_and_channel(procedure_id: str, channel_id: str):
+    proc = get_catalog().procedures.get(procedure_id)
+    channel = proc.channel(channel_id) if proc else None
+    if channel is None:
+        abort(404)
+    return proc, channel
+
+
+@bp.get("/guide/<procedure_id>/<channel_id>/<int:number>")
+def step(procedure_id: str, channel_id: str, number: int):
+    proc, channel = _procedure_and_channel(procedure_id, channel_id)
+    if not 1 <= number <= len(channel.steps):
+        abort(404)
+    if g.conversation:
+        _event("step_reached", g.conversation, proc.id, channel.id, str(number))
+        touch_session(get_db(), g.kiosk_session_id)
+    return render_page("kiosk/step.html", procedure=proc, channel=channel, number=number,
+                       step=channel.steps[number - 1], needs=get_catalog().needs)
+
+
+@bp.get("/guide/<procedure_id>/<channel_id>/done")
+def finished(procedure_id: str, channel_id: str):
+    proc, channel = _procedure_and_channel(procedure_id, channel_id)
+    if g.conversation:
+        _event("finished", g.conversation, proc.id, channel.id)
+    return render_page("kiosk/finished.html", procedure=proc, channel=channel)
+
+
+# --- always there -------------------------------------------------------------------------------
+
+def _back(default: str) -> str:
+    """Where to return after a control: the page it was pressed on, if it is ours."""
+    target = request.form.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@bp.post("/help")
+def call_staff():
+    state = g.conversation
+    procedure_id = state.get("procedure_id") if state else None
+    create_help_request(get_db(), state["ref"] if state else None, g.device, procedure_id)
+    if state:
+        turn = conversation.staff_called(state)
+        save_session(get_db(), g.kiosk_session_id, state)
+        for event in turn.events:
+            _event(event.name, state, event.procedure_id)
+    if is_htmx():
+        return render_page("kiosk/help_called.html", "status")
+    flash(_("職員を呼びました。このままお待ちください。"))
+    return redirect(_back(url_for("kiosk.chat")), 303)
+
+
+@bp.post("/reset")
+def reset():
+    """「最初から」 and the idle timeout: the server-side session is deleted, the browser is
+    told to clear what it stored, and the start screen returns."""
+    state = g.conversation
+    timed_out = request.form.get("reason") == "timeout"
+    if state:
+        _event("timed_out" if timed_out else "restarted", state, state.get("procedure_id"))
+    if g.kiosk_session_id:
+        delete_session(get_db(), g.kiosk_session_id)
+    session.clear()
+    if is_htmx():  # htmx would follow a redirect silently: tell it to load the start page
+        response = current_app.response_class(status=204)
+        response.headers["HX-Redirect"] = url_for("kiosk.start")
+    else:
+        response = redirect(url_for("kiosk.start"), 303)
+    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@bp.post("/keepalive")
+def keepalive():
+    """「続ける」 and touches without a page load keep the server-side session alive."""
+    if g.conversation:
+        touch_session(get_db(), g.kiosk_session_id)
+    return "", 204
+
+
+TEXT_SIZES = (1, 2, 3)
+
+
+@bp.post("/text-size")
+def text_size():
+    try:
+        size = int(request.form.get("size", ""))
+    except ValueError:
+        abort(400)
+    if size not in TEXT_SIZES:
+        abort(400)
+    if g.conversation:
+        g.conversation["text_size"] = size
+        save_session(get_db(), g.kiosk_session_id, g.conversation)
+    return redirect(_back(url_for("kiosk.chat")), 303)
+
+
+@bp.get("/enroll/<token>")
+def enroll(token: str):
+    """Open once on the kiosk: binds this browser to its device record (and so to its site)."""
+    enrolled = enroll_device(get_db(), token)
+    if enrolled is None:
+        return render_page("kiosk/enroll.html", device=None), 404
+    device, secret = enrolled
+    response = current_app.make_response(render_page("kiosk/enroll.html", device=device))
+    response.set_cookie(DEVICE_COOKIE, secret, max_age=10 * 365 * 24 * 3600, httponly=True, samesite="Lax",
+                        secure=request.is_secure)
+    return response
+
+
+# --- browsing the catalog -------------------------------------------------------------------------
 
 @bp.get("/procedures")
 def procedures():

@@ -1,9 +1,174 @@
-// Small, ours. Progressive enhancement only: every page works without it.
+// Small, ours. Progressive enhancement only: every screen works without it.
 (function () {
   "use strict";
-  // After an htmx swap, move focus to an error summary so it is read out.
+
+  // --- chat: keep the newest bubble in view and focused ----------------------------------------
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target && event.detail.target.id === "thread") {
+      var previous = document.getElementById("latest");
+      if (previous) { previous.removeAttribute("id"); previous.removeAttribute("tabindex"); }
+    }
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
-    var summary = event.detail.target.querySelector(".k-error-summary");
+    var target = event.detail.target;
+    if (target && target.id === "thread") {
+      var latest = document.getElementById("latest");
+      if (latest) {
+        latest.scrollIntoView({ block: "end", behavior: "smooth" });
+        latest.focus({ preventScroll: true });
+      }
+    }
+    var summary = target && target.querySelector && target.querySelector(".k-error-summary");
     if (summary) summary.focus();
   });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (event.detail.successful && form && form.hasAttribute && form.hasAttribute("data-clear-on-send")) {
+      form.reset();
+    }
+  });
+  window.addEventListener("load", function () {
+    var latest = document.getElementById("latest");
+    if (latest) latest.scrollIntoView({ block: "end" });
+  });
+
+  // --- on-screen keyboards ------------------------------------------------------------------
+  var VOICED = { "か": "が", "き": "ぎ", "く": "ぐ", "け": "げ", "こ": "ご", "さ": "ざ", "し": "じ", "す": "ず",
+    "せ": "ぜ", "そ": "ぞ", "た": "だ", "ち": "ぢ", "つ": "づ", "て": "で", "と": "ど", "は": "ば", "ひ": "び",
+    "ふ": "ぶ", "へ": "べ", "ほ": "ぼ", "う": "ゔ" };
+  var SEMI_VOICED = { "は": "ぱ", "ひ": "ぴ", "ふ": "ぷ", "へ": "ぺ", "ほ": "ぽ" };
+  var SMALL = { "あ": "ぁ", "い": "ぃ", "う": "ぅ", "え": "ぇ", "お": "ぉ", "つ": "っ", "や": "ゃ", "ゆ": "ゅ",
+    "よ": "ょ", "わ": "ゎ" };
+
+  function invert(map) {
+    var out = {};
+    Object.keys(map).forEach(function (k) { out[map[k]] = k; });
+    return out;
+  }
+  // Pressing ゛ again (or ゜ on a voiced kana) cycles back, as phone keyboards do.
+  var UNVOICED = invert(VOICED), UNSEMI = invert(SEMI_VOICED), UNSMALL = invert(SMALL);
+
+  function convertLast(input, table, undo) {
+    var value = input.value;
+    if (!value) return;
+    var last = value.slice(-1);
+    var base = (undo && undo[last]) || last;
+    var next = table[base] && table[base] !== last ? table[base] : base;
+    input.value = value.slice(0, -1) + next;
+  }
+
+  function press(input, button) {
+    var insert = button.getAttribute("data-insert");
+    var action = button.getAttribute("data-action");
+    if (insert !== null) {
+      if (input.maxLength > 0 && input.value.length >= input.maxLength) return;
+      input.value += insert;
+    } else if (action === "backspace") {
+      input.value = input.value.slice(0, -1);
+    } else if (action === "clear") {
+      input.value = "";
+    } else if (action === "dakuten") {
+      convertLast(input, VOICED, Object.assign({}, UNVOICED, UNSEMI));
+    } else if (action === "handakuten") {
+      convertLast(input, SEMI_VOICED, Object.assign({}, UNSEMI, UNVOICED));
+    } else if (action === "small") {
+      convertLast(input, SMALL, UNSMALL);
+    }
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  function setUpKeyboard(keyboard) {
+    var input = document.getElementById(keyboard.getAttribute("data-keyboard-for"));
+    if (!input) return;
+    keyboard.hidden = false;  // only with JavaScript: the keys need it
+    var toggle = keyboard.querySelector(".k-keyboard__toggle");
+    var panel = keyboard.querySelector(".k-keyboard__panel");
+    var showText = toggle.textContent;
+    toggle.addEventListener("click", function () {
+      var open = panel.hidden;
+      panel.hidden = !open;
+      toggle.setAttribute("aria-expanded", String(open));
+      toggle.textContent = open ? toggle.getAttribute("data-hide-text") || showText : showText;
+    });
+    keyboard.querySelectorAll("[data-layout]").forEach(function (tab) {
+      tab.addEventListener("click", function () {
+        var layout = tab.getAttribute("data-layout");
+        keyboard.querySelectorAll("[data-layout]").forEach(function (other) {
+          other.setAttribute("aria-pressed", String(other === tab));
+        });
+        keyboard.querySelectorAll("[data-layout-panel]").forEach(function (section) {
+          section.hidden = section.getAttribute("data-layout-panel") !== layout;
+        });
+      });
+    });
+    keyboard.addEventListener("click", function (event) {
+      var key = event.target.closest(".k-key");
+      if (key && key.tagName === "BUTTON") press(input, key);
+    });
+  }
+
+  function setUpKeyboards(root) {
+    root.querySelectorAll("[data-keyboard-for]").forEach(setUpKeyboard);
+  }
+
+  // --- idle timeout ---------------------------------------------------------------------------
+  // After data-idle-seconds without a touch or key, warn with a countdown and one large
+  // 「続ける」 button (pressable any number of times); at zero, wipe the session.
+  function setUpIdleTimeout() {
+    var body = document.body;
+    var idleSeconds = parseFloat(body.getAttribute("data-idle-seconds"));
+    var warningSeconds = parseFloat(body.getAttribute("data-idle-warning-seconds"));
+    var dialog = document.getElementById("idle-dialog");
+    var form = document.getElementById("timeout-form");
+    if (!idleSeconds || !dialog || !form) return;
+    var count = dialog.querySelector("[data-idle-count]");
+    var keepaliveUrl = body.getAttribute("data-keepalive-url");
+    var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+    var idleTimer = null, countdown = null, remaining = 0, lastPing = Date.now();
+
+    function keepalive() {
+      lastPing = Date.now();
+      if (keepaliveUrl && window.fetch) {
+        fetch(keepaliveUrl, { method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin" });
+      }
+    }
+    function expire() {
+      clearInterval(countdown);
+      document.dispatchEvent(new CustomEvent("kiosk:timeout"));
+      form.submit();
+    }
+    function warn() {
+      remaining = warningSeconds;
+      count.textContent = String(remaining);
+      if (!dialog.open) dialog.showModal();
+      countdown = setInterval(function () {
+        remaining -= 1;
+        count.textContent = String(Math.max(remaining, 0));
+        if (remaining <= 0) expire();
+      }, 1000);
+    }
+    function restart() {
+      clearTimeout(idleTimer);
+      clearInterval(countdown);
+      idleTimer = setTimeout(warn, idleSeconds * 1000);
+      if (Date.now() - lastPing > 60000) keepalive();
+    }
+    ["pointerdown", "keydown", "touchstart", "wheel"].forEach(function (name) {
+      document.addEventListener(name, function () { if (!dialog.open) restart(); }, { passive: true });
+    });
+    dialog.querySelector("[data-idle-continue]").addEventListener("click", function () {
+      dialog.close();
+      keepalive();
+      restart();
+    });
+    dialog.addEventListener("cancel", function (event) { event.preventDefault(); });  // Esc is not "continue"
+    document.addEventListener("htmx:afterRequest", function () { lastPing = Date.now(); });
+    restart();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpKeyboards(document);
+    setUpIdleTimeout();
+  });
+  document.addEventListener("htmx:load", function (event) { setUpKeyboards(event.detail.elt); });
 })();

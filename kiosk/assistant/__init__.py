@@ -1,0 +1,1 @@
+"""The assistant: understanding what the resident typed, and the guided flow."""
