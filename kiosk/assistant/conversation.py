@@ -123,7 +123,8 @@ def _recommend(state: dict, proc: Procedure, channel: Channel, turn: Turn) -> No
     """Recommend ``channel``, but first check readiness when it is an online path that needs the
     My Number Card."""
     state.update(channel_id=channel.id, question_id=None)
-    items = readiness_items(channel)
+    confirmed = confirmed_reasons(state, proc)
+    items = [item for item in readiness_items(channel) if item.reason not in confirmed]
     if channel.kind == ChannelKind.ONLINE and items:
         state.update(mode="readiness", readiness_item=items[0].id)
         turn.say(state, kind="readiness_intro", procedure=proc.id, channel=channel.id)
@@ -142,6 +143,19 @@ def _final_recommendation(state: dict, proc: Procedure, channel: Channel, turn: 
 
 def readiness_items(channel: Channel) -> list[ReadinessItem]:
     return [item for item in READINESS_ITEMS if item.need in channel.needs]
+
+
+def confirmed_reasons(state: dict, proc: Procedure) -> set[str]:
+    """What the question tree already settled: a "yes" to a question whose other answers are
+    marked with a reason (no-card, pin-unknown, …) means that reason does not apply, so the
+    readiness check does not ask it again."""
+    questions = {q.id: q for q in proc.questions}
+    settled = set()
+    for given in state["answers"]:
+        question = questions.get(given["question"])
+        if question and given["answer"] == Answer.YES:
+            settled |= {o.reason.value for o in question.answers if o.reason and o.answer != Answer.YES}
+    return settled
 
 
 def answer_question(state: dict, catalog: Catalog, answer: str) -> Turn:
@@ -175,8 +189,9 @@ def answer_readiness(state: dict, catalog: Catalog, answer: str) -> Turn:
         blocked = {"item": item.id, "need": item.need, "online_channel": channel.id}
         _final_recommendation(state, proc, fallback or channel, turn, blocked)
         return turn
+    confirmed = confirmed_reasons(state, proc)
     items = readiness_items(channel)
-    remaining = items[items.index(item) + 1:]
+    remaining = [i for i in items[items.index(item) + 1:] if i.reason not in confirmed]
     if remaining:
         state["readiness_item"] = remaining[0].id
         turn.say(state, kind="readiness", procedure=proc.id, channel=channel.id, id=remaining[0].id)
@@ -187,12 +202,14 @@ def answer_readiness(state: dict, catalog: Catalog, answer: str) -> Turn:
 
 
 def fallback_channel(proc: Procedure, online: Channel, item: ReadinessItem) -> Channel | None:
-    """The first other way that does not need what the resident lacks: counter and mail first,
-    because a missing card or PIN also rules out the convenience store."""
-    others = [c for c in proc.channels if c.id != online.id and item.need not in c.needs]
+    """The best other way for a resident who lacks ``item``: first one that does not need what
+    is missing (nor the card), then the counter, where staff can help (renew a card, reset a
+    PIN), then mail and the convenience store."""
     order = {ChannelKind.COUNTER: 0, ChannelKind.MAIL: 1, ChannelKind.CONVENIENCE_STORE: 2, ChannelKind.ONLINE: 3}
-    card_free = [c for c in others if "mynumber-card" not in c.needs] or others
-    return min(card_free, key=lambda c: order[c.kind]) if card_free else None
+    others = [c for c in proc.channels if c.id != online.id]
+    if not others:
+        return None
+    return min(others, key=lambda c: (item.need in c.needs, "mynumber-card" in c.needs, order[c.kind]))
 
 
 def say(state: dict, catalog: Catalog, index: SearchIndex, text: str) -> Turn:

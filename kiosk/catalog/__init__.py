@@ -118,7 +118,14 @@ def init_app(app: Flask, *, strict: bool = True) -> None:
             raise
         holder = CatalogHolder(None, exc)
     if strict:
-        holder.index = _build_index(app, holder.catalog)  # at start-up, not on the first request
+        # At start-up, not on the first request; what the index was built from is remembered
+        # so that a ledger import or content reload after this moment is picked up.
+        db = connect(app.config["DATABASE"])
+        try:
+            holder.generations = {name: get_setting(db, name) for name in holder.generations}
+        finally:
+            db.conn.close()
+        holder.index = _build_index(app, holder.catalog)
     app.extensions["kiosk_catalog"] = holder
     app.before_request(lambda: _check_generations(app))
     app.cli.add_command(content_cli)

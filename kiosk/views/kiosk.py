@@ -87,7 +87,7 @@ def begin():
     db = get_db()
     if g.kiosk_session_id:
         delete_session(db, g.kiosk_session_id)
-    session.clear()
+    session.pop("_flashes", None)  # the CSRF token stays: the start screen's forms still hold it
     session["lang"] = lang
     state = conversation.new_state(lang)
     session_id = start_session(db, g.device, state)

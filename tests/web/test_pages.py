@@ -9,14 +9,14 @@ from tests.fixtures import soup, text_of
 from tests.unit.test_content_loader import PRODUCT_IDS
 
 
-def test_start_page_has_language_skip_link_and_categories(client):
-    page = soup(client.get("/"))
+def test_pages_have_language_skip_link_and_csrf_token(client):
+    page = soup(client.get("/procedures"))
     assert page.html["lang"] == "ja"
     skip = page.select_one("a.k-skip-link")
     assert skip["href"] == "#main" and page.select_one("main#main")
     chips = [text_of(a) for a in page.select(".k-chips .k-chip")]
-    assert chips[:3] == ["証明書", "引っ越し", "出生・結婚・おくやみ"]
-    assert len(chips) == 10
+    assert chips[:4] == ["すべて", "証明書", "引っ越し", "出生・結婚・おくやみ"]
+    assert len(chips) == 11
     languages = page.select(".k-lang__link")
     assert [(a["lang"], a["hreflang"], text_of(a)) for a in languages] == [
         ("ja", "ja", "日本語"), ("en", "en", "English")]
@@ -26,7 +26,7 @@ def test_start_page_has_language_skip_link_and_categories(client):
 def test_english_is_chosen_explicitly_and_remembered(client):
     page = soup(client.get("/?lang=en"))
     assert page.html["lang"] == "en"
-    assert text_of(page.select_one("h1")) == "We guide you through ward office procedures"
+    assert text_of(page.select_one("h1")) == "Touch the screen to begin"
     again = soup(client.get("/procedures"))
     assert again.html["lang"] == "en"
     assert text_of(again.select_one("h1")) == "All procedures"
