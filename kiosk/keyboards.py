@@ -5,7 +5,7 @@ from __future__ import annotations
 
 # The 50音 grid, one string per column; a space is an empty cell.
 KANA_COLUMNS = ("あいうえお", "かきくけこ", "さしすせそ", "たちつてと", "なにぬねの",
-                "はひふへほ", "まみむめも", "や ゆ よ", "らりるれろ", "わをんー ")
+                "はひふへほ", "まみむめも", "や ゆ よ", "らりるれろ", "わをん  ")
 DAKUTEN = "゛"
 HANDAKUTEN = "゜"
 LONG_VOWEL = "ー"

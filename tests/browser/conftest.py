@@ -36,11 +36,22 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+class LiveServer(str):
+    """The server's base URL, with the app behind it (for looking into its database)."""
+
+    app = None
+
+    def rows(self, sql: str, params=()) -> list[dict]:
+        db = connect(self.app.config["DATABASE"])
+        try:
+            return list(db.query(sql, params))
+        finally:
+            db.conn.close()
+
+
+def serve(tmp, **config):
     """A real waitress server on a free localhost port, with the sample ledger loaded."""
-    tmp = tmp_path_factory.mktemp("live")
-    app = create_app(make_config(tmp))
+    app = create_app(make_config(tmp, **config))
     db = connect(app.config["DATABASE"])
     with app.app_context():
         import_ledger_file(db, SAMPLE_LEDGER, get_catalog().procedures)
@@ -48,7 +59,24 @@ def live_server(tmp_path_factory):
     server = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
+    url = LiveServer(f"http://127.0.0.1:{server.effective_port}")
+    url.app = app
+    return url, server, thread
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    url, server, thread = serve(tmp_path_factory.mktemp("live"))
+    yield url
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def short_idle_server(tmp_path_factory):
+    """Idle warning after 2 s, wiped 3 s later: for watching the timeout happen."""
+    url, server, thread = serve(tmp_path_factory.mktemp("idle"), IDLE_SECONDS=2, IDLE_WARNING_SECONDS=3)
+    yield url
     server.close()
     thread.join(timeout=5)
 
@@ -66,6 +94,15 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def kiosk_page(browser):
+    """A 21.5-inch portrait kiosk screen (1080 x 1920), touch enabled."""
+    context = browser.new_context(locale="ja-JP", viewport={"width": 1080, "height": 1920}, has_touch=True)
     page = context.new_page()
     yield page
     context.close()
@@ -108,3 +145,18 @@ TARGET_SIZE_SCRIPT = """
 def assert_touch_targets(page, minimum: int = 44) -> None:
     small = page.evaluate(TARGET_SIZE_SCRIPT, minimum)
     assert small == [], f"{page.url}: interactive elements smaller than {minimum}x{minimum}: {small}"
+
+
+# The kiosk's main actions: quick replies, large buttons, keys, and the always-there controls.
+MAIN_ACTIONS = ".k-chip--reply, .k-button--xl, .k-button--hero, .k-key, .k-ask__send, .k-controls .k-button"
+
+
+def assert_main_actions_large(page, minimum: int = 64) -> None:
+    heights = page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+             .filter(el => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')
+             .map(el => [el.textContent.trim().slice(0, 20), el.getBoundingClientRect().height])""",
+        MAIN_ACTIONS)
+    assert heights, f"{page.url}: no main actions found"
+    small = [(text, round(height)) for text, height in heights if height < minimum]
+    assert small == [], f"{page.url}: main actions lower than {minimum}px: {small}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 
-def test_tap_from_start_to_a_procedure(live_server, page):
+def test_tap_from_the_list_to_a_procedure(live_server, page):
     page.goto(live_server + "/")
+    page.get_by_role("link", name="手続きの一覧を見る").click()
     page.get_by_role("link", name="証明書", exact=True).click()
     page.get_by_role("link", name="住民票の写しの交付").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("住民票の写しの交付")
@@ -40,10 +41,10 @@ def test_search_form_works_with_keyboard(live_server, page):
 
 
 def test_language_switch_changes_lang_and_text(live_server, page):
-    page.goto(live_server + "/")
+    page.goto(live_server + "/procedures")
     page.get_by_role("link", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("heading", level=1)).to_have_text("We guide you through ward office procedures")
+    expect(page.get_by_role("heading", level=1)).to_have_text("All procedures")
     page.get_by_role("link", name="日本語").click()
     expect(page.locator("html")).to_have_attribute("lang", "ja")
 

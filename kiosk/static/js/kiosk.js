@@ -14,7 +14,9 @@
     if (target && target.id === "thread") {
       var latest = document.getElementById("latest");
       if (latest) {
-        latest.scrollIntoView({ block: "end", behavior: "smooth" });
+        // "nearest": the whole bubble when it fits, otherwise its beginning.
+        var reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+        latest.scrollIntoView({ block: "nearest", behavior: reduce ? "auto" : "smooth" });
         latest.focus({ preventScroll: true });
       }
     }
@@ -29,7 +31,7 @@
   });
   window.addEventListener("load", function () {
     var latest = document.getElementById("latest");
-    if (latest) latest.scrollIntoView({ block: "end" });
+    if (latest) latest.scrollIntoView({ block: "nearest" });
   });
 
   // --- on-screen keyboards ------------------------------------------------------------------
@@ -79,7 +81,8 @@
 
   function setUpKeyboard(keyboard) {
     var input = document.getElementById(keyboard.getAttribute("data-keyboard-for"));
-    if (!input) return;
+    if (!input || keyboard.hasAttribute("data-ready")) return;  // htmx:load also fires on the body
+    keyboard.setAttribute("data-ready", "");
     keyboard.hidden = false;  // only with JavaScript: the keys need it
     var toggle = keyboard.querySelector(".k-keyboard__toggle");
     var panel = keyboard.querySelector(".k-keyboard__panel");
