@@ -76,6 +76,7 @@ lint: $(BIN)/.installed-test
 
 bench: setup
 	$(BIN)/python bench/startup_and_seal_free.py
+	$(BIN)/python bench/kiosk_chat.py
 
 clean:
 	rm -rf $(VENV) .make node_modules $(VENDOR) instance

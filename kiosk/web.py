@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request, url_for
+import time
+
+from flask import Flask, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
@@ -63,6 +65,10 @@ def to_step_states(titles, current: int) -> list[dict]:
 def init_web(app: Flask) -> None:
     from . import keyboards, labels
 
+    @app.before_request
+    def start_timer():
+        g.request_started = time.perf_counter()
+
     app.jinja_env.globals.update(url_with=url_with, labels=labels, keyboards=keyboards)
     app.jinja_env.filters.update(zip_titles=zip_titles, ledger_choices=ledger_choices,
                                  to_step_states=to_step_states)
@@ -76,6 +82,9 @@ def init_web(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.vary.add("HX-Request")
+        if "request_started" in g:  # server time, for benchmarks and the browser's dev tools
+            elapsed = (time.perf_counter() - g.request_started) * 1000
+            response.headers["Server-Timing"] = f"app;dur={elapsed:.1f}"
         return response
 
     @app.errorhandler(CSRFError)
