@@ -104,6 +104,7 @@ def ask_command(lang: str, as_json: bool, query: str | None) -> None:
 
     if lang not in LOCALE_CODES:
         raise click.BadParameter(f"one of {', '.join(LOCALE_CODES)}", param_hint="--lang")
+    migrate(connect(current_app.config["DATABASE"]))  # the index reads the ledger table
     try:
         index = get_search_index()
     except ContentError as exc:

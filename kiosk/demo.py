@@ -15,6 +15,7 @@ from .accounts import create_user, find_user, generate_password
 from .catalog import get_catalog
 from .catalog.ledger import COLUMNS, import_ledger_file
 from .db import connect, migrate, now_iso
+from .resident_sessions import create_enrollment_token
 
 DEMO_SITES = (
     {"name": "サンプル区 北出張所", "kind": "branch", "venue": "サンプル区北町1-2-3（サンプル）"},
@@ -29,7 +30,8 @@ DEMO_USERS = (
 )
 
 
-def load_demo(db, instance_path: str, ledger_csv: Path, procedure_ids) -> list[str]:
+def load_demo(db, instance_path: str, ledger_csv: Path, procedure_ids,
+              base_url: str = "http://127.0.0.1:8000") -> list[str]:
     """Idempotent: creates what is missing and says what it did."""
     said = []
     if not db.table("sites").count:
@@ -58,6 +60,12 @@ def load_demo(db, instance_path: str, ledger_csv: Path, procedure_ids) -> list[s
     if db.table("ledger_entries").count == 0:
         report = import_ledger_file(db, ledger_csv, procedure_ids)
         said.append(f"imported the sample ledger: {report.imported} rows")
+    unenrolled = list(db.query("select id, name from devices where kind = 'kiosk' and enrolled_at is null "
+                               "and revoked_at is null order by id limit 1"))
+    if unenrolled:
+        token = create_enrollment_token(db, unenrolled[0]["id"])
+        said.append(f"to bind a kiosk browser to 「{unenrolled[0]['name']}」, open once on it: "
+                    f"{base_url.rstrip('/')}/enroll/{token}")
     if credentials.exists():
         said.append(f"demo staff accounts (initial passwords, from {credentials}):")
         said += ["  " + line.replace("\t", "  ") for line in credentials.read_text().splitlines()]
@@ -135,7 +143,8 @@ def load_command() -> None:
     db = connect(app.config["DATABASE"])
     migrate(db)
     ledger = Path(app.config["CONTENT_DIR"]) / "ledger-sample.csv"
-    for line in load_demo(db, app.instance_path, ledger, get_catalog().procedures):
+    base_url = f"http://{app.config['HOST']}:{app.config['PORT']}"
+    for line in load_demo(db, app.instance_path, ledger, get_catalog().procedures, base_url):
         click.echo(line)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -138,3 +139,33 @@ def test_console_script_exit_codes(tmp_path):
     assert served.returncode == 1
     assert "procedures/moving-in.yaml: title: missing" in served.stderr
     assert "The kiosk did not start" in served.stderr
+
+
+def test_kiosk_ask_json_from_standard_input(env):
+    run("demo", "load")
+    result = CliRunner().invoke(main, ["ask", "--json"], input="住民票\nラーメン\n\nじゅうみんひょう\n")
+    assert result.exit_code == 0
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["query"] for line in lines] == ["住民票", "ラーメン", "じゅうみんひょう"]
+    assert lines[0]["confident"] and lines[0]["matches"][0]["id"] == "residence-certificate"
+    assert lines[1] == {"query": "ラーメン", "confident": False, "matches": []}
+    assert all(set(m) == {"id", "title", "score"} for line in lines for m in line["matches"])
+
+
+def test_kiosk_ask_plain_and_bad_language(env):
+    result = run("ask", "粗大ごみ")
+    assert result.output.splitlines()[0] == "粗大ごみ: confident"
+    assert "bulky-waste" in result.output.splitlines()[1]
+    bad = CliRunner().invoke(main, ["ask", "--lang", "xx", "住民票"])
+    assert bad.exit_code == 2 and "--lang" in bad.output
+
+
+def test_device_enrollment_link(env):
+    run("demo", "load")
+    listed = run("device", "list")
+    assert "北出張所 キオスク1" in listed.output and "not enrolled" in listed.output
+    link = run("device", "enroll-link", "1", "--base-url", "http://kiosk.local:8000/")
+    assert link.exit_code == 0
+    assert link.output.startswith("http://kiosk.local:8000/enroll/")
+    missing = CliRunner().invoke(main, ["device", "enroll-link", "99"])
+    assert missing.exit_code == 1 and "No active device with id 99" in missing.output
