@@ -33,7 +33,7 @@ def _secret_key(instance_path: str) -> str:
 def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
     """Build the app. ``config`` overrides settings (tests); ``cli`` loads content leniently
     so that ``kiosk content check`` can report problems instead of refusing to start."""
-    from . import catalog, db, i18n
+    from . import auth, catalog, db, i18n
     from .config import from_environment
 
     settings = {**from_environment(), **(config or {})}
@@ -61,13 +61,16 @@ def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
     i18n.init_app(app)
     catalog.init_app(app, strict=not cli)
     csrf.init_app(app)
+    auth.init_app(app)
 
-    from .views import kiosk, public
+    from .views import admin, kiosk, public, staff
     from .web import init_web
 
     init_web(app)
     app.register_blueprint(kiosk.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(staff.bp)
+    app.register_blueprint(admin.bp)
 
     from .cli import register_commands
 

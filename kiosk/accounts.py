@@ -1,15 +1,23 @@
-"""Staff accounts. Passwords are hashed with scrypt (werkzeug's default)."""
+"""Staff accounts: creation, sign-in with throttling, roles. Passwords are hashed with scrypt
+(werkzeug's default); a locked account or a noisy address waits before it may try again."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
 import secrets
+from dataclasses import dataclass
 
 import sqlite_utils
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import now_iso
 
 ROLES = ("supporter", "coordinator", "admin")
+ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+# Checked against when the username is unknown, so that both cases take the same time.
+_DUMMY_HASH = generate_password_hash("not a password")
 
 
 def generate_password() -> str:
@@ -18,18 +26,115 @@ def generate_password() -> str:
     return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
 
 
+class AccountError(ValueError):
+    pass
+
+
+def validate_new_password(password: str) -> None:
+    if len(password) < 10:
+        raise AccountError("the password must be at least 10 characters")
+    if len(password) > 200:
+        raise AccountError("the password must be at most 200 characters")
+
+
 def create_user(db: sqlite_utils.Database, username: str, role: str, password: str,
                 display_name: str = "", site_id: int | None = None) -> int:
+    username = username.strip()
     if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+        raise AccountError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if not username or len(username) > 50 or not username.isprintable() or " " in username:
+        raise AccountError("the username must be 1–50 characters without spaces")
+    if find_user(db, username) is not None:
+        raise AccountError(f"the username {username!r} is taken")
+    validate_new_password(password)
     table = db.table("users")
     with db.atomic():
         table.insert({"username": username, "display_name": display_name or username,
                       "role": role, "password_hash": generate_password_hash(password),
-                      "site_id": site_id, "created_at": now_iso()})
+                      "site_id": site_id, "created_at": now_iso(), "failed_logins": 0})
     return table.last_pk
 
 
 def find_user(db: sqlite_utils.Database, username: str) -> dict | None:
     rows = list(db.query("select * from users where username = ?", [username]))
     return rows[0] if rows else None
+
+
+def get_user(db: sqlite_utils.Database, user_id: int) -> dict | None:
+    rows = list(db.query("select * from users where id = ?", [user_id]))
+    return rows[0] if rows else None
+
+
+def set_password(db: sqlite_utils.Database, user_id: int, password: str) -> None:
+    validate_new_password(password)
+    with db.atomic():
+        db.table("users").update(user_id, {"password_hash": generate_password_hash(password),
+                                           "failed_logins": 0, "locked_until": None})
+
+
+def set_disabled(db: sqlite_utils.Database, user_id: int, disabled: bool) -> None:
+    with db.atomic():
+        db.table("users").update(user_id, {"disabled_at": now_iso() if disabled else None})
+
+
+def has_role(user: dict | None, role: str) -> bool:
+    return bool(user) and ROLE_RANK.get(user["role"], -1) >= ROLE_RANK[role]
+
+
+@dataclass(frozen=True)
+class Throttle:
+    max_failures: int = 5  # per account, then it is locked
+    lock_minutes: int = 15
+    max_address_failures: int = 20  # per address within lock_minutes, then it waits
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: dict | None
+    error: str | None  # "invalid" | "locked" | "address" | "disabled"
+    wait_minutes: int = 0
+
+
+def address_hash(address: str, secret: str) -> str:
+    return hmac.new(secret.encode(), address.encode(), hashlib.sha256).hexdigest()
+
+
+def _minutes_until(moment: dt.datetime, now: dt.datetime) -> int:
+    return max(1, int((moment - now).total_seconds() // 60) + 1)
+
+
+def sign_in(db: sqlite_utils.Database, username: str, password: str, address: str, secret: str,
+            throttle: Throttle = Throttle()) -> SignIn:
+    now = dt.datetime.now(dt.UTC)
+    window_start = (now - dt.timedelta(minutes=throttle.lock_minutes)).isoformat(timespec="seconds")
+    hashed = address_hash(address, secret)
+    failures_here = next(db.query("select count(*) as n from login_failures where address_hash = ? and at >= ?",
+                                  [hashed, window_start]))["n"]
+    if failures_here >= throttle.max_address_failures:
+        return SignIn(None, "address", throttle.lock_minutes)
+    user = find_user(db, username.strip()) if username else None
+    if user and user["locked_until"]:
+        locked_until = dt.datetime.fromisoformat(user["locked_until"])
+        if locked_until > now:
+            return SignIn(None, "locked", _minutes_until(locked_until, now))
+    valid = check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password or "")
+    if user and valid and not user["disabled_at"]:
+        with db.atomic():
+            db.table("users").update(user["id"], {"failed_logins": 0, "locked_until": None,
+                                                  "last_login_at": now_iso()})
+        return SignIn(get_user(db, user["id"]), None)
+    if user and valid:
+        return SignIn(None, "disabled")
+    with db.atomic():
+        db.table("login_failures").insert({"address_hash": hashed, "at": now_iso()})
+        db.execute("delete from login_failures where at < ?", [window_start])
+        if user:
+            failed = user["failed_logins"] + 1
+            changes = {"failed_logins": failed}
+            if failed >= throttle.max_failures:
+                until = now + dt.timedelta(minutes=throttle.lock_minutes)
+                changes.update(failed_logins=0, locked_until=until.isoformat(timespec="seconds"))
+            db.table("users").update(user["id"], changes)
+            if failed >= throttle.max_failures:
+                return SignIn(None, "locked", throttle.lock_minutes)
+    return SignIn(None, "invalid")

@@ -22,6 +22,11 @@ SETTINGS: dict[str, tuple[object, type]] = {
     "DEFAULT_LOCALE": ("ja", str),
     "LEDGER_PAGE_SIZE": (50, int),
     "CONTENT_RELOAD_CHECK_SECONDS": (2.0, float),
+    "STAFF_IDLE_MINUTES": (15.0, float),
+    "LOGIN_MAX_FAILURES": (5, int),
+    "LOGIN_LOCK_MINUTES": (15, int),
+    "LOGIN_MAX_ADDRESS_FAILURES": (20, int),
+    "TIMEZONE": ("Asia/Tokyo", str),
     "IDLE_SECONDS": (120.0, float),
     "IDLE_WARNING_SECONDS": (30.0, float),
 }

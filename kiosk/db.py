@@ -119,6 +119,42 @@ def _m0004(db: sqlite_utils.Database) -> None:
     db.table("devices").add_column("enrolled_at", str)
 
 
+@migration("0005_staff_consultations_audit")
+def _m0005(db: sqlite_utils.Database) -> None:
+    db.table("users").add_column("failed_logins", int, not_null_default=0)
+    db.table("users").add_column("locked_until", str)
+    db.table("users").add_column("last_login_at", str)
+    db.table("sites").add_column("archived_at", str)
+    # Failed sign-ins by address, for throttling; the address is kept only as a keyed hash.
+    db.table("login_failures").create({"id": int, "address_hash": str, "at": str}, pk="id",
+                                      not_null={"address_hash", "at"})
+    db.table("login_failures").create_index(["address_hash", "at"])
+    db.table("consultations").create(
+        {"id": int, "site_id": int, "staff_id": int, "started_at": str, "minutes": int, "channel": str,
+         "age_band": str, "first_visit": int, "language": str, "accessibility": str, "device_used": str,
+         "outcome": str, "reason": str, "follow_up": int, "handoff_code": str, "satisfaction": int,
+         "note": str, "help_request_id": int, "created_at": str, "updated_at": str, "deleted_at": str,
+         "deleted_by": int},
+        pk="id", not_null={"site_id", "staff_id", "started_at", "minutes", "channel", "age_band", "outcome",
+                           "created_at", "updated_at"},
+        foreign_keys=[("site_id", "sites", "id"), ("staff_id", "users", "id"),
+                      ("help_request_id", "help_requests", "id")],
+    )
+    for columns in (["started_at"], ["site_id", "started_at"], ["deleted_at"]):
+        db.table("consultations").create_index(columns)
+    db.table("consultation_topics").create(
+        {"consultation_id": int, "topic": str}, pk=("consultation_id", "topic"),
+        foreign_keys=[("consultation_id", "consultations", "id")],
+    )
+    db.table("consultation_topics").create_index(["topic"])
+    db.table("audit_log").create(
+        {"id": int, "at": str, "user_id": int, "action": str, "entity": str, "entity_id": str,
+         "before": str, "after": str},
+        pk="id", not_null={"at", "action", "entity"},
+    )
+    db.table("audit_log").create_index(["at"])
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 

@@ -53,6 +53,23 @@ def ledger_choices(ids, ledger_entry) -> list[tuple[str, str]]:
     return choices
 
 
+def zip_self(values) -> list[tuple[str, str]]:
+    return [(v, v) for v in values]
+
+
+def zip_names(ids, rows: list[dict]) -> list[tuple[str, str]]:
+    names = {str(row["id"]): row["name"] for row in rows}
+    return [(i, names[i]) for i in ids if i in names]
+
+
+def local_time(iso_utc: str | None, timezone: str) -> str:
+    if not iso_utc:
+        return ""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+    return dt.datetime.fromisoformat(iso_utc).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
 def to_step_states(titles, current: int) -> list[dict]:
     """Step titles to the step_progress macro's items: before the current step is completed."""
     states = []
@@ -71,7 +88,8 @@ def init_web(app: Flask) -> None:
 
     app.jinja_env.globals.update(url_with=url_with, labels=labels, keyboards=keyboards)
     app.jinja_env.filters.update(zip_titles=zip_titles, ledger_choices=ledger_choices,
-                                 to_step_states=to_step_states)
+                                 to_step_states=to_step_states, zip_self=zip_self, zip_names=zip_names,
+                                 local_time=local_time)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -95,6 +113,7 @@ def init_web(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         messages = {
+            403: _("このページを使う権限がありません。"),
             404: _("お探しのページは見つかりませんでした。"),
             405: _("この操作はできません。"),
             413: _("ファイルが大きすぎます。"),

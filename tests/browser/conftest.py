@@ -160,3 +160,33 @@ def assert_main_actions_large(page, minimum: int = 64) -> None:
     assert heights, f"{page.url}: no main actions found"
     small = [(text, round(height)) for text, height in heights if height < minimum]
     assert small == [], f"{page.url}: main actions lower than {minimum}px: {small}"
+
+
+@pytest.fixture(scope="session")
+def staff_server(live_server):
+    """The live server with two sites and one account per role (password tests.conftest.PASSWORD)."""
+    from tests.conftest import add_sites_and_staff
+
+    db = connect(live_server.app.config["DATABASE"])
+    if not db.table("users").count:
+        add_sites_and_staff(db)
+    db.conn.close()
+    return live_server
+
+
+@pytest.fixture
+def tablet(browser):
+    """A 10-inch tablet in portrait, touch enabled."""
+    context = browser.new_context(locale="ja-JP", viewport={"width": 800, "height": 1280}, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in(page, base: str, username: str, password: str | None = None) -> None:
+    from tests.conftest import PASSWORD
+
+    page.goto(base + "/staff/login")
+    page.get_by_label("ユーザー名").fill(username)
+    page.get_by_label("パスワード").fill(password or PASSWORD)
+    page.get_by_role("button", name="サインイン").click()

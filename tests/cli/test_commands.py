@@ -35,7 +35,7 @@ def run(*args: str):
 
 def test_db_migrate_twice_is_a_no_op_and_status_says_so(env):
     first = run("db", "migrate")
-    assert first.exit_code == 0 and "Applied 4 migration(s)" in first.output
+    assert first.exit_code == 0 and "Applied 5 migration(s)" in first.output
     second = run("db", "migrate")
     assert "Applied 0 migration(s)" in second.output
     status = run("db", "status")
@@ -169,3 +169,21 @@ def test_device_enrollment_link(env):
     assert link.output.startswith("http://kiosk.local:8000/enroll/")
     missing = CliRunner().invoke(main, ["device", "enroll-link", "99"])
     assert missing.exit_code == 1 and "No active device with id 99" in missing.output
+
+
+def test_user_commands(env):
+    added = run("user", "add", "tanaka", "--role", "coordinator", "--name", "田中")
+    assert added.exit_code == 0
+    password = added.output.strip().rsplit(" ", 1)[1]
+    assert len(password) == 14
+    assert "tanaka\tcoordinator\t田中\t-\tactive" in run("user", "list").output
+    again = CliRunner().invoke(main, ["user", "add", "tanaka", "--role", "admin"])
+    assert again.exit_code == 1 and "taken" in again.output
+    reset = run("user", "reset-password", "tanaka")
+    assert reset.exit_code == 0 and password not in reset.output
+    assert "disabled" in run("user", "disable", "tanaka").output
+    assert "tanaka\tcoordinator\t田中\t-\tdisabled" in run("user", "list").output
+    missing = CliRunner().invoke(main, ["user", "disable", "nobody"])
+    assert missing.exit_code == 1 and "No user 'nobody'" in missing.output
+    bad_role = CliRunner().invoke(main, ["user", "add", "x", "--role", "king"])
+    assert bad_role.exit_code == 2

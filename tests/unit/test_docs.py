@@ -55,3 +55,13 @@ def test_every_content_field_is_documented():
     expected = set(_fields(Procedure, "")) | set(_fields(Category, "categories[].")) | set(
         _fields(Need, "needs[]."))
     assert expected - documented == set()
+
+
+def test_every_consultation_code_is_documented():
+    from kiosk import consultations as log
+
+    text = (ROOT / "docs" / "consultation-codes.md").read_text(encoding="utf-8")
+    for vocabulary in (log.CHANNELS, log.GENERAL_TOPICS, log.AGE_BANDS, log.LANGUAGES, log.ACCESSIBILITY,
+                       log.DEVICES, log.OUTCOMES, log.REASONS):
+        for code in vocabulary:
+            assert f"| `{code}` |" in text, code

@@ -1,0 +1,63 @@
+"""The help queue: the kiosk's 「職員を呼ぶ」 on the staff tablets of the same site.
+
+A request is open → claimed (by one staff member; the others see who) → resolved. Requests from
+kiosks not yet bound to a site show on every tablet, so that nobody is left waiting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlite_utils
+
+from .consultations import audit
+from .db import now_iso
+
+
+class NotFound(LookupError):
+    """No such request at this site (or it is not in a state that allows the change)."""
+
+
+def waiting_requests(db: sqlite_utils.Database, site_id: int | None) -> list[dict]:
+    rows = list(db.query(
+        "select help_requests.*, devices.name as device_name, sites.name as site_name, "
+        "users.display_name as claimed_by_name from help_requests "
+        "left join devices on devices.id = help_requests.device_id "
+        "left join sites on sites.id = help_requests.site_id "
+        "left join users on users.id = help_requests.claimed_by "
+        "where status in ('open', 'claimed') and (help_requests.site_id is null or help_requests.site_id = ?) "
+        "order by help_requests.created_at", [site_id]))
+    now = dt.datetime.now(dt.UTC)
+    for row in rows:
+        row["waiting_minutes"] = int((now - dt.datetime.fromisoformat(row["created_at"])).total_seconds() // 60)
+    return rows
+
+
+def get_request(db: sqlite_utils.Database, request_id: int, site_id: int | None) -> dict:
+    rows = list(db.query("select * from help_requests where id = ? and (site_id is null or site_id = ?)",
+                         [request_id, site_id]))
+    if not rows:
+        raise NotFound(request_id)
+    return rows[0]
+
+
+def claim(db: sqlite_utils.Database, request_id: int, user: dict, site_id: int | None) -> bool:
+    """True when this user now holds the request; False when someone else claimed it first."""
+    get_request(db, request_id, site_id)
+    with db.atomic():
+        changed = db.execute(
+            "update help_requests set status = 'claimed', claimed_by = ?, claimed_at = ? "
+            "where id = ? and status = 'open'", [user["id"], now_iso(), request_id]).rowcount
+        if changed:
+            audit(db, user["id"], "claim", "help_request", request_id)
+    return bool(changed)
+
+
+def resolve(db: sqlite_utils.Database, request_id: int, user: dict, site_id: int | None) -> None:
+    request = get_request(db, request_id, site_id)
+    if request["status"] == "resolved":
+        return
+    with db.atomic():
+        db.execute("update help_requests set status = 'resolved', resolved_at = ?, "
+                   "claimed_by = coalesce(claimed_by, ?) where id = ?", [now_iso(), user["id"], request_id])
+        audit(db, user["id"], "resolve", "help_request", request_id)

@@ -1,0 +1,59 @@
+"""Personal identifiers that must never be stored, and ones that deserve a second look.
+
+A 12-digit 個人番号 (My Number) is recognised by its check digit (the method of the 行政手続に
+おける特定の個人を識別するための番号の利用等に関する法律施行令 / 総務省令), so a random 12-digit
+number (a receipt number, say) is not refused, while a real one is, however it was typed:
+full-width digits, spaces and hyphens are normalised first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Digits separated by spaces or dash-like characters (an ー typed for a hyphen included).
+_SEPARATOR = r"[\s\-‐‑‒–—―ー−]"
+_DIGIT_RUN = re.compile(rf"(?<![0-9])[0-9](?:{_SEPARATOR}*[0-9])*(?![0-9])")
+_PHONE = re.compile(r"(?<![0-9])(?:\+81[\s-]?|0)[0-9]{1,4}[\s-]?[0-9]{1,4}[\s-]?[0-9]{3,4}(?![0-9])")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def mynumber_check_digit(first_eleven: str) -> int:
+    """The check digit of a 個人番号 from its first 11 digits."""
+    if len(first_eleven) != 11 or not first_eleven.isdigit():
+        raise ValueError("11 digits expected")
+    total = 0
+    for n in range(1, 12):  # n counts from the right, next to the check digit
+        digit = int(first_eleven[-n])
+        weight = n + 1 if n <= 6 else n - 5
+        total += digit * weight
+    remainder = total % 11
+    return 0 if remainder <= 1 else 11 - remainder
+
+
+def is_valid_mynumber(digits: str) -> bool:
+    return len(digits) == 12 and digits.isdigit() and mynumber_check_digit(digits[:11]) == int(digits[11])
+
+
+def find_mynumbers(text: str) -> list[str]:
+    """Every 12-digit number in ``text`` that passes the 個人番号 check digit."""
+    found = []
+    for run in _DIGIT_RUN.finditer(_normalise(text)):
+        digits = re.sub(r"[^0-9]", "", run.group())
+        if is_valid_mynumber(digits):
+            found.append(digits)
+    return found
+
+
+def find_phone_numbers(text: str) -> list[str]:
+    normalised = _normalise(text).replace("ー", "-")
+    return [m.group() for m in _PHONE.finditer(normalised)
+            if 10 <= len(re.sub(r"[^0-9]", "", m.group().replace("+81", "0"))) <= 11]
+
+
+def find_email_addresses(text: str) -> list[str]:
+    return _EMAIL.findall(_normalise(text))

@@ -1,0 +1,231 @@
+"""Support staff on a tablet: sign-in, the consultation log, and the help queue."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+
+from .. import consultations as log
+from ..accounts import Throttle, has_role, sign_in
+from ..auth import current_site_id, end_session, role_required, start_session
+from ..catalog import get_catalog
+from ..db import get_db
+from ..help_queue import NotFound, claim, get_request, resolve, waiting_requests
+from ..web import is_htmx, render_page
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and not target.startswith("/staff/login"):
+        return target
+    return url_for("staff.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    username = ""
+    if request.method == "POST":
+        username = request.form.get("username", "")[:50]
+        config = current_app.config
+        throttle = Throttle(config["LOGIN_MAX_FAILURES"], config["LOGIN_LOCK_MINUTES"],
+                            config["LOGIN_MAX_ADDRESS_FAILURES"])
+        result = sign_in(get_db(), username, request.form.get("password", "")[:200],
+                         request.remote_addr or "unknown", config["SECRET_KEY"], throttle)
+        if result.user:
+            start_session(result.user)
+            return redirect(_safe_next(request.form.get("next")), 303)
+        error, status = {
+            "invalid": (_("ユーザー名かパスワードがちがいます。"), 400),
+            "disabled": (_("このアカウントは使えません。管理者に連絡してください。"), 403),
+            "locked": (_("パスワードを何度もまちがえたため、このアカウントは%(minutes)s分間ロックされています。"
+                         "時間をおいてから、もう一度お試しください。", minutes=result.wait_minutes), 429),
+            "address": (_("この端末からの失敗が多いため、%(minutes)s分ほど待ってからお試しください。",
+                          minutes=result.wait_minutes), 429),
+        }[result.error]
+    else:
+        status = 200
+    idle = session.pop("signed_out_idle", False)
+    body = render_page("staff/login.html", error=error, username=username, idle=idle,
+                       next=request.values.get("next", ""))
+    return body, status
+
+
+@bp.post("/logout")
+def logout():
+    end_session()
+    flash(_("サインアウトしました。"))
+    return redirect(url_for("staff.login"), 303)
+
+
+def _allowed_sites() -> list[dict]:
+    return list(get_db().query("select id, name, kind from sites where archived_at is null order by id"))
+
+
+@bp.post("/site")
+@role_required("supporter")
+def choose_site():
+    site = request.form.get("site_id", "")
+    if not site.isdigit() or int(site) not in {s["id"] for s in _allowed_sites()}:
+        abort(400)
+    session["site_id"] = int(site)
+    return redirect(_safe_next(request.form.get("next")), 303)
+
+
+@bp.get("/")
+@role_required("supporter")
+def home():
+    db = get_db()
+    site_id = current_site_id()
+    sites = _allowed_sites()
+    return render_page("staff/home.html", "help_queue", requests=waiting_requests(db, site_id),
+                       recent=log.recent_consultations(db, site_id, 10),
+                       site_items=[(str(s["id"]), s["name"]) for s in sites],
+                       site_id=site_id, catalog=get_catalog(), vocab=log)
+
+
+@bp.get("/help")
+@role_required("supporter")
+def help_queue():
+    """Polled by the tablets every few seconds (htmx); a plain request gets the whole page."""
+    if not is_htmx():
+        return redirect(url_for("staff.home"))
+    return home()
+
+
+def _help_action(request_id: int, action) -> object:
+    try:
+        action(get_db(), request_id, g.user, current_site_id())
+    except NotFound:
+        abort(404)
+    if is_htmx():
+        return home()
+    return redirect(url_for("staff.home"), 303)
+
+
+@bp.post("/help/<int:request_id>/claim")
+@role_required("supporter")
+def claim_help(request_id: int):
+    def act(db, rid, user, site):
+        if not claim(db, rid, user, site):
+            flash(_("ほかの職員がすでに対応しています。"))
+    return _help_action(request_id, act)
+
+
+@bp.post("/help/<int:request_id>/resolve")
+@role_required("supporter")
+def resolve_help(request_id: int):
+    return _help_action(request_id, resolve)
+
+
+# --- the consultation log -----------------------------------------------------------------------
+
+def _topics_allowed() -> set[str]:
+    return set(log.GENERAL_TOPICS) | set(get_catalog().procedures)
+
+
+def _form_context(values: dict, parsed: log.ParsedForm | None = None, **extra) -> dict:
+    sites = _allowed_sites()
+    return {"form": values, "errors": parsed.errors if parsed else {}, "warnings": parsed.warnings if parsed else {},
+            "sites": sites, "catalog": get_catalog(), "vocab": log, **extra}
+
+
+def _defaults(help_request: dict | None = None) -> dict:
+    site_id = current_site_id()
+    site = next((s for s in _allowed_sites() if s["id"] == site_id), None)
+    values = {"site_id": str(site_id or ""), "started_at": log.local_now(current_app.config["TIMEZONE"])
+              .strftime("%Y-%m-%dT%H:%M"), "channel": "outreach" if site and site["kind"] == "event" else "counter",
+              "language": "ja", "topics": []}
+    if help_request:
+        values.update(channel="kiosk", device_used="kiosk", help_request_id=str(help_request["id"]))
+        if help_request["procedure_id"]:
+            values["topics"] = [help_request["procedure_id"]]
+    return values
+
+
+def _form_values(form) -> dict:
+    values = {k: form.get(k, "") for k in form.keys()}
+    values["topics"] = form.getlist("topics")
+    values["accessibility"] = form.getlist("accessibility")
+    return values
+
+
+def _parse(form) -> log.ParsedForm:
+    return log.parse_consultation(form, topics_allowed=_topics_allowed(),
+                                  sites_allowed={s["id"] for s in _allowed_sites()},
+                                  timezone=current_app.config["TIMEZONE"])
+
+
+@bp.route("/consultations/new", methods=["GET", "POST"])
+@role_required("supporter")
+def new_consultation():
+    db = get_db()
+    help_request = None
+    help_id = request.values.get("help", "")
+    if help_id:
+        if not help_id.isdigit():
+            abort(404)
+        try:
+            help_request = get_request(db, int(help_id), current_site_id())
+        except NotFound:
+            abort(404)
+    if request.method == "GET":
+        return render_page("staff/consultation_form.html", **_form_context(_defaults(help_request), mode="new",
+                                                                           help_request=help_request))
+    parsed = _parse(request.form)
+    if not parsed.ok:
+        status = 200 if not parsed.errors else 400
+        return render_page("staff/consultation_form.html", **_form_context(
+            _form_values(request.form), parsed, mode="new", help_request=help_request)), status
+    consultation_id = log.record_consultation(db, g.user["id"], parsed, help_request["id"] if help_request else None)
+    if help_request:
+        resolve(db, help_request["id"], g.user, current_site_id())
+    flash(_("相談を記録しました（番号 %(id)s）。", id=consultation_id))
+    return redirect(url_for("staff.home"), 303)
+
+
+def _editable(consultation_id: int) -> dict:
+    """Supporters edit their own records; coordinators and admins any."""
+    row = log.get_consultation(get_db(), consultation_id)
+    if row is None:
+        abort(404)
+    if not has_role(g.user, "coordinator") and row["staff_id"] != g.user["id"]:
+        abort(403)
+    return row
+
+
+@bp.route("/consultations/<int:consultation_id>/edit", methods=["GET", "POST"])
+@role_required("supporter")
+def edit_consultation(consultation_id: int):
+    row = _editable(consultation_id)
+    if request.method == "GET":
+        values = {**{k: "" if v is None else str(v) for k, v in row.items()}, "topics": row["topics"],
+                  "accessibility": (row["accessibility"] or "").split(",") if row["accessibility"] else [],
+                  "started_at": log.to_local_input(row["started_at"], current_app.config["TIMEZONE"]),
+                  "visit": "first" if row["first_visit"] else "repeat"}
+        return render_page("staff/consultation_form.html", **_form_context(values, mode="edit", record=row))
+    parsed = _parse(request.form)
+    if not parsed.ok:
+        return render_page("staff/consultation_form.html", **_form_context(
+            _form_values(request.form), parsed, mode="edit", record=row)), 200 if not parsed.errors else 400
+    log.update_consultation(get_db(), consultation_id, g.user["id"], parsed)
+    flash(_("記録を直しました（番号 %(id)s）。", id=consultation_id))
+    return redirect(url_for("staff.consultations"), 303)
+
+
+@bp.post("/consultations/<int:consultation_id>/delete")
+@role_required("supporter")
+def delete_consultation(consultation_id: int):
+    _editable(consultation_id)
+    log.delete_consultation(get_db(), consultation_id, g.user["id"])
+    flash(_("記録を削除しました（番号 %(id)s）。", id=consultation_id))
+    return redirect(url_for("staff.consultations"), 303)
+
+
+@bp.get("/consultations")
+@role_required("supporter")
+def consultations():
+    rows = log.recent_consultations(get_db(), current_site_id(), 100)
+    return render_page("staff/consultations.html", rows=rows, catalog=get_catalog(), vocab=log,
+                       timezone=current_app.config["TIMEZONE"])
