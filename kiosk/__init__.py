@@ -6,6 +6,7 @@ Nothing happens at import time.
 
 from __future__ import annotations
 
+import os
 import secrets
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -25,8 +26,10 @@ def _secret_key(instance_path: str) -> str:
     """A stable random key per installation, so sessions survive restarts."""
     path = Path(instance_path) / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        # Created readable by the owner only, from the first byte.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .db import now_iso
+from .db import now_iso, transaction
 
 ROLES = ("supporter", "coordinator", "admin")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
@@ -48,7 +48,7 @@ def create_user(db: sqlite_utils.Database, username: str, role: str, password: s
         raise AccountError(f"the username {username!r} is taken")
     validate_new_password(password)
     table = db.table("users")
-    with db.atomic():
+    with transaction(db):
         table.insert({"username": username, "display_name": display_name or username,
                       "role": role, "password_hash": generate_password_hash(password),
                       "site_id": site_id, "created_at": now_iso(), "failed_logins": 0})
@@ -67,13 +67,13 @@ def get_user(db: sqlite_utils.Database, user_id: int) -> dict | None:
 
 def set_password(db: sqlite_utils.Database, user_id: int, password: str) -> None:
     validate_new_password(password)
-    with db.atomic():
+    with transaction(db):
         db.table("users").update(user_id, {"password_hash": generate_password_hash(password),
                                            "failed_logins": 0, "locked_until": None})
 
 
 def set_disabled(db: sqlite_utils.Database, user_id: int, disabled: bool) -> None:
-    with db.atomic():
+    with transaction(db):
         db.table("users").update(user_id, {"disabled_at": now_iso() if disabled else None})
 
 
@@ -119,13 +119,13 @@ def sign_in(db: sqlite_utils.Database, username: str, password: str, address: st
             return SignIn(None, "locked", _minutes_until(locked_until, now))
     valid = check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password or "")
     if user and valid and not user["disabled_at"]:
-        with db.atomic():
+        with transaction(db):
             db.table("users").update(user["id"], {"failed_logins": 0, "locked_until": None,
                                                   "last_login_at": now_iso()})
         return SignIn(get_user(db, user["id"]), None)
     if user and valid:
         return SignIn(None, "disabled")
-    with db.atomic():
+    with transaction(db):
         db.table("login_failures").insert({"address_hash": hashed, "at": now_iso()})
         db.execute("delete from login_failures where at < ?", [window_start])
         if user:

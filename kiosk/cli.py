@@ -114,7 +114,7 @@ def ask_command(lang: str, as_json: bool, query: str | None) -> None:
     for text in queries:
         if not text.strip():
             continue
-        result = index.search(text.strip())
+        result = index.search(text.strip()[:200])  # as the kiosk's input field allows
         if as_json:
             click.echo(json.dumps(result.as_json(), ensure_ascii=False))
             continue

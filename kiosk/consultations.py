@@ -16,8 +16,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .catalog.schema import BlockReason
-from .db import now_iso
-from .identifiers import find_email_addresses, find_mynumbers, find_phone_numbers
+from .db import now_iso, transaction
+from .identifiers import find_email_addresses, find_mynumbers, find_phone_numbers, is_number
 
 CHANNELS = {"counter": _l("窓口"), "outreach": _l("出張相談"), "phone": _l("電話"), "kiosk": _l("キオスク同伴")}
 GENERAL_TOPICS = {
@@ -108,7 +108,7 @@ def parse_consultation(form, *, topics_allowed: set[str], sites_allowed: set[int
     now = now or dt.datetime.now(dt.UTC)
 
     site = _one(form, "site_id")
-    if not site.isdigit() or int(site) not in sites_allowed:
+    if not is_number(site) or int(site) not in sites_allowed:
         errors["site_id"] = _("拠点を選んでください。")
     else:
         values["site_id"] = int(site)
@@ -128,7 +128,7 @@ def parse_consultation(form, *, topics_allowed: set[str], sites_allowed: set[int
 
     other_minutes = _one(form, "minutes_other").strip()
     minutes = other_minutes or _one(form, "minutes")
-    if not minutes.isdigit() or not 1 <= int(minutes) <= MAX_MINUTES:
+    if not is_number(minutes) or not 1 <= int(minutes) <= MAX_MINUTES:
         errors["minutes"] = _("所要時間を選ぶか、1〜%(max)s分で入れてください。", max=MAX_MINUTES)
     else:
         values["minutes"] = int(minutes)
@@ -231,7 +231,7 @@ def _snapshot(row: dict) -> dict:
 def record_consultation(db: sqlite_utils.Database, staff_id: int, parsed: ParsedForm,
                         help_request_id: int | None = None) -> int:
     stamp = now_iso()
-    with db.atomic():
+    with transaction(db):
         table = db.table("consultations")
         table.insert({**parsed.values, "staff_id": staff_id, "help_request_id": help_request_id,
                       "created_at": stamp, "updated_at": stamp})
@@ -244,7 +244,7 @@ def record_consultation(db: sqlite_utils.Database, staff_id: int, parsed: Parsed
 
 
 def update_consultation(db: sqlite_utils.Database, consultation_id: int, user_id: int, parsed: ParsedForm) -> None:
-    with db.atomic():
+    with transaction(db):
         before = get_consultation(db, consultation_id)
         db.table("consultations").update(consultation_id, {**parsed.values, "updated_at": now_iso()})
         db.execute("delete from consultation_topics where consultation_id = ?", [consultation_id])
@@ -258,7 +258,7 @@ def update_consultation(db: sqlite_utils.Database, consultation_id: int, user_id
 
 def delete_consultation(db: sqlite_utils.Database, consultation_id: int, user_id: int) -> None:
     """Soft delete: the row stays (statistics exclude it) and the audit log says who and when."""
-    with db.atomic():
+    with transaction(db):
         before = get_consultation(db, consultation_id)
         stamp = now_iso()
         db.table("consultations").update(consultation_id, {"deleted_at": stamp, "deleted_by": user_id,

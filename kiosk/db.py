@@ -5,6 +5,7 @@ Views never open connections: they call get_db(), which caches one per request o
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 from collections.abc import Callable
@@ -21,9 +22,30 @@ def connect(path: str) -> sqlite_utils.Database:
     db = sqlite_utils.Database(conn)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA secure_delete = ON")  # a deleted kiosk conversation is overwritten, not just unlinked
     if path != ":memory:" and db.journal_mode != "wal":
         db.enable_wal()
     return db
+
+
+@contextlib.contextmanager
+def transaction(db: sqlite_utils.Database):
+    """A write transaction that takes the write lock up front (BEGIN IMMEDIATE), so that a
+    concurrent writer waits for the busy timeout instead of failing with "database is locked"
+    when a read inside the transaction would otherwise have to upgrade its lock. Nested calls
+    become savepoints."""
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.rollback()
+        raise
+    else:
+        db.conn.execute("COMMIT")
 
 
 def get_db() -> sqlite_utils.Database:
@@ -174,7 +196,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     for name, fn in MIGRATIONS:
         if name in done:
             continue
-        with db.atomic():
+        with transaction(db):
             fn(db)
             db.table("_migrations").insert({"name": name, "applied_at": now_iso()})
         applied.append(name)
@@ -192,7 +214,7 @@ def get_setting(db: sqlite_utils.Database, name: str, default: str | None = None
 
 
 def set_setting(db: sqlite_utils.Database, name: str, value: str) -> None:
-    with db.atomic():
+    with transaction(db):
         db.table("settings").upsert({"name": name, "value": value, "updated_at": now_iso()},
                                     pk="name")
 

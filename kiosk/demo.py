@@ -14,7 +14,7 @@ from flask import current_app
 from .accounts import create_user, find_user, generate_password
 from .catalog import get_catalog
 from .catalog.ledger import COLUMNS, import_ledger_file
-from .db import connect, migrate, now_iso
+from .db import connect, migrate, now_iso, transaction
 from .resident_sessions import create_enrollment_token
 
 DEMO_SITES = (
@@ -35,13 +35,13 @@ def load_demo(db, instance_path: str, ledger_csv: Path, procedure_ids,
     """Idempotent: creates what is missing and says what it did."""
     said = []
     if not db.table("sites").count:
-        with db.atomic():
+        with transaction(db):
             for site in DEMO_SITES:
                 db.table("sites").insert({**site, "created_at": now_iso()})
         said.append(f"created {len(DEMO_SITES)} demo sites")
     first_site = next(db.query("select id from sites order by id limit 1"))["id"]
     if not db.table("devices").count:
-        with db.atomic():
+        with transaction(db):
             db.table("devices").insert({"name": "北出張所 キオスク1", "kind": "kiosk",
                                         "site_id": first_site, "created_at": now_iso()})
         said.append("created the demo kiosk device")

@@ -11,7 +11,7 @@ import datetime as dt
 import sqlite_utils
 
 from .consultations import audit
-from .db import now_iso
+from .db import now_iso, transaction
 
 
 class NotFound(LookupError):
@@ -44,7 +44,7 @@ def get_request(db: sqlite_utils.Database, request_id: int, site_id: int | None)
 def claim(db: sqlite_utils.Database, request_id: int, user: dict, site_id: int | None) -> bool:
     """True when this user now holds the request; False when someone else claimed it first."""
     get_request(db, request_id, site_id)
-    with db.atomic():
+    with transaction(db):
         changed = db.execute(
             "update help_requests set status = 'claimed', claimed_by = ?, claimed_at = ? "
             "where id = ? and status = 'open'", [user["id"], now_iso(), request_id]).rowcount
@@ -57,7 +57,7 @@ def resolve(db: sqlite_utils.Database, request_id: int, user: dict, site_id: int
     request = get_request(db, request_id, site_id)
     if request["status"] == "resolved":
         return
-    with db.atomic():
+    with transaction(db):
         db.execute("update help_requests set status = 'resolved', resolved_at = ?, "
                    "claimed_by = coalesce(claimed_by, ?) where id = ?", [now_iso(), user["id"], request_id])
         audit(db, user["id"], "resolve", "help_request", request_id)

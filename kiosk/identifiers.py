@@ -18,13 +18,18 @@ _PHONE = re.compile(r"(?<![0-9])(?:\+81[\s-]?|0)[0-9]{1,4}[\s-]?[0-9]{1,4}[\s-]?
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 
 
+def is_number(text: str) -> bool:
+    """ASCII digits only (str.isdigit also accepts ², which int() refuses)."""
+    return bool(re.fullmatch(r"[0-9]{1,12}", text))
+
+
 def _normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
 def mynumber_check_digit(first_eleven: str) -> int:
     """The check digit of a 個人番号 from its first 11 digits."""
-    if len(first_eleven) != 11 or not first_eleven.isdigit():
+    if len(first_eleven) != 11 or not is_number(first_eleven):
         raise ValueError("11 digits expected")
     total = 0
     for n in range(1, 12):  # n counts from the right, next to the check digit
@@ -36,7 +41,7 @@ def mynumber_check_digit(first_eleven: str) -> int:
 
 
 def is_valid_mynumber(digits: str) -> bool:
-    return len(digits) == 12 and digits.isdigit() and mynumber_check_digit(digits[:11]) == int(digits[11])
+    return len(digits) == 12 and is_number(digits) and mynumber_check_digit(digits[:11]) == int(digits[11])
 
 
 def find_mynumbers(text: str) -> list[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from .db import now_iso
+from .db import now_iso, transaction
 
 EVENTS = (
     "session_started", "language_chosen", "procedure_chosen", "channel_recommended",
@@ -41,7 +41,7 @@ def _hash(secret: str) -> str:
 def create_enrollment_token(db: sqlite_utils.Database, device_id: int) -> str:
     """A one-time token for the enrollment link; only its hash is stored."""
     token = secrets.token_urlsafe(24)
-    with db.atomic():
+    with transaction(db):
         db.table("devices").update(device_id, {"enrollment_token_hash": _hash(token)})
     return token
 
@@ -53,7 +53,7 @@ def enroll_device(db: sqlite_utils.Database, token: str) -> tuple[Device, str] |
     if not rows:
         return None
     secret = secrets.token_urlsafe(32)
-    with db.atomic():
+    with transaction(db):
         db.table("devices").update(rows[0]["id"], {"token_hash": _hash(secret), "enrollment_token_hash": None,
                                                    "enrolled_at": now_iso()})
     return device_for_secret(db, secret), secret
@@ -74,7 +74,7 @@ def device_for_secret(db: sqlite_utils.Database, secret: str | None) -> Device |
 def start_session(db: sqlite_utils.Database, device: Device | None, state: dict) -> str:
     session_id = secrets.token_urlsafe(24)
     stamp = now_iso()
-    with db.atomic():
+    with transaction(db):
         db.table("kiosk_sessions").insert({
             "id": session_id, "ref": state["ref"], "device_id": device.id if device else None,
             "site_id": device.site_id if device else None, "state": json.dumps(state, ensure_ascii=False),
@@ -98,25 +98,25 @@ def load_session(db: sqlite_utils.Database, session_id: str | None, max_idle_sec
 
 
 def save_session(db: sqlite_utils.Database, session_id: str, state: dict) -> None:
-    with db.atomic():
+    with transaction(db):
         db.execute("update kiosk_sessions set state = ?, updated_at = ? where id = ?",
                    [json.dumps(state, ensure_ascii=False), now_iso(), session_id])
 
 
 def touch_session(db: sqlite_utils.Database, session_id: str) -> None:
-    with db.atomic():
+    with transaction(db):
         db.execute("update kiosk_sessions set updated_at = ? where id = ?", [now_iso(), session_id])
 
 
 def delete_session(db: sqlite_utils.Database, session_id: str) -> None:
-    with db.atomic():
+    with transaction(db):
         db.execute("delete from kiosk_sessions where id = ?", [session_id])
 
 
 def purge_idle_sessions(db: sqlite_utils.Database, max_idle_seconds: float) -> int:
     """Delete sessions abandoned without 「最初から」 or a timeout in the browser."""
     cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(seconds=max_idle_seconds)).isoformat(timespec="seconds")
-    with db.atomic():
+    with transaction(db):
         return db.execute("delete from kiosk_sessions where updated_at < ?", [cutoff]).rowcount
 
 
@@ -127,7 +127,7 @@ def record_event(db: sqlite_utils.Database, session_ref: str, event: str, device
                  detail: str | None = None) -> None:
     if event not in EVENTS:
         raise ValueError(f"unknown event {event!r}")
-    with db.atomic():
+    with transaction(db):
         db.table("kiosk_events").insert({
             "session_ref": session_ref, "device_id": device.id if device else None,
             "site_id": device.site_id if device else None, "event": event, "procedure_id": procedure_id,
@@ -135,10 +135,18 @@ def record_event(db: sqlite_utils.Database, session_ref: str, event: str, device
 
 
 def create_help_request(db: sqlite_utils.Database, session_ref: str | None, device: Device | None,
-                        procedure_id: str | None) -> int:
-    """「職員を呼ぶ」: site, device, the procedure the resident was on, and the time."""
+                        procedure_id: str | None) -> int | None:
+    """「職員を呼ぶ」: site, device, the procedure the resident was on, and the time. None when
+    this session (or, without a session, this kiosk) is already waiting: repeated taps and
+    scripted posts do not flood the staff tablets."""
     table = db.table("help_requests")
-    with db.atomic():
+    with transaction(db):
+        waiting = db.execute(
+            "select 1 from help_requests where status in ('open', 'claimed') and "
+            "((? is not null and session_ref = ?) or (? is null and device_id = ?))",
+            [session_ref, session_ref, session_ref, device.id if device else None]).fetchone()
+        if waiting:
+            return None
         table.insert({"site_id": device.site_id if device else None, "device_id": device.id if device else None,
                       "session_ref": session_ref, "procedure_id": procedure_id, "status": "open",
                       "created_at": now_iso()})

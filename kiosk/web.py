@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, g, render_template, request, url_for
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 # The app serves every asset itself (the ward network is closed): nothing from elsewhere.
@@ -29,13 +31,26 @@ def render_page(template: str, block: str | None = None, **context) -> str:
     return render_template(template, **context)
 
 
+def local_path(target: str | None, default: str) -> str:
+    """``target`` when it is a path on this site, else ``default`` (no open redirects)."""
+    if not target or any(ch in target for ch in "\\\r\n\t") or not target.isprintable():
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
 def url_with(**changes) -> str:
-    """The current URL with some query arguments changed (None removes one)."""
-    args = request.args.to_dict()
-    args.update({k: v for k, v in changes.items() if v is not None})
-    for key in [k for k, v in changes.items() if v is None]:
+    """The current path with some query arguments changed (None removes one). Built from the
+    path, not url_for, so that no query argument can collide with a route's own arguments."""
+    args = MultiDict(request.args)
+    for key, value in changes.items():
         args.pop(key, None)
-    return url_for(request.endpoint or "kiosk.start", **(request.view_args or {}), **args)
+        if value is not None:
+            args[key] = value
+    query = urlencode(list(args.items(multi=True)))
+    return f"{request.path}?{query}" if query else request.path
 
 
 def zip_titles(ids, items: dict) -> list[tuple[str, str]]:
@@ -99,6 +114,8 @@ def init_web(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if response.mimetype == "text/html":  # a shared screen's pages are never kept in a cache
+            response.headers.setdefault("Cache-Control", "no-store")
         response.vary.add("HX-Request")
         if "request_started" in g:  # server time, for benchmarks and the browser's dev tools
             elapsed = (time.perf_counter() - g.request_started) * 1000

@@ -66,7 +66,7 @@ def new_state(locale: str) -> dict:
     return {"ref": secrets.token_hex(8), "locale": locale, "thread": [{"who": "assistant", "kind": "greeting"}],
             "mode": "menu", "procedure_id": None, "question_id": None, "answers": [],
             "channel_id": None, "readiness_item": None, "candidates": [], "category_id": None,
-            "text_size": 1}
+            "text_size": 1, "turn": 0}
 
 
 def _reset_guide(state: dict) -> None:
@@ -222,7 +222,7 @@ def say(state: dict, catalog: Catalog, index: SearchIndex, text: str) -> Turn:
     turn.say(state, who="resident", kind="typed", text=text)
     result = index.search(text)
     best = result.best
-    if result.confident and best.kind == "procedure":
+    if result.confident and best.kind == "procedure" and best.id in catalog.procedures:
         turn.say(state, kind="found", id=best.id)
         follow = choose_procedure(state, catalog, best.id, typed=True)
         turn.entries += follow.entries
@@ -234,7 +234,8 @@ def say(state: dict, catalog: Catalog, index: SearchIndex, text: str) -> Turn:
         turn.say(state, kind="ledger", key=best.id.removeprefix("ledger:"))
         return turn
     _reset_guide(state)
-    offered = [{"id": m.id, "kind": m.kind} for m in candidates(result)]
+    offered = [{"id": m.id, "kind": m.kind} for m in candidates(result)
+               if m.kind == "ledger" or m.id in catalog.procedures]
     state.update(mode="candidates", candidates=offered)
     turn.say(state, kind="unsure", candidates=offered)
     return turn
@@ -249,6 +250,48 @@ def choose_ledger_entry(state: dict, key: str) -> Turn:
     turn.say(state, who="resident", kind="ledger_choice", key=key)
     turn.say(state, kind="ledger", key=key)
     return turn
+
+
+def _entry_fits(entry: dict, catalog: Catalog) -> bool:
+    """Whether everything an entry refers to is still in the content."""
+    procedures, categories = catalog.procedures, catalog.categories
+    kind = entry.get("kind")
+    if kind == "category":
+        return entry.get("id") in categories
+    if kind in ("procedure", "found"):
+        return entry.get("id") in procedures
+    procedure = procedures.get(entry.get("procedure", ""))
+    if kind == "question":
+        return procedure is not None and any(q.id == entry.get("id") for q in procedure.questions)
+    if kind in ("readiness_intro", "readiness", "readiness_ok", "recommendation"):
+        if procedure is None or procedure.channel(entry.get("channel", "")) is None:
+            return False
+        blocked = entry.get("blocked")
+        return not blocked or blocked.get("need") in catalog.needs
+    if kind == "unsure":
+        return all(c["kind"] != "procedure" or c["id"] in procedures for c in entry.get("candidates", []))
+    return True
+
+
+def prune(state: dict, catalog: Catalog) -> bool:
+    """After a content reload, drop what no longer exists from a running conversation (and go
+    back to the menu if the resident was in the middle of it). True when anything changed."""
+    thread = [e for e in state["thread"] if _entry_fits(e, catalog)]
+    changed = len(thread) != len(state["thread"])
+    state["thread"] = thread
+    procedure = catalog.procedures.get(state.get("procedure_id") or "")
+    lost = (
+        (state.get("procedure_id") and procedure is None)
+        or (state.get("channel_id") and (procedure is None or procedure.channel(state["channel_id"]) is None))
+        or (state.get("category_id") and state["category_id"] not in catalog.categories)
+        or any(c["kind"] == "procedure" and c["id"] not in catalog.procedures for c in state.get("candidates", []))
+    )
+    if lost:
+        _reset_guide(state)
+        state["mode"] = "menu"
+        state["thread"].append({"who": "assistant", "kind": "updated"})
+        changed = True
+    return changed
 
 
 def staff_called(state: dict) -> Turn:

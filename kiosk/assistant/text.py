@@ -34,6 +34,7 @@ _KATAKANA = "".join(chr(c) for c in range(0x30A1, 0x30F7))
 _TO_KATAKANA = str.maketrans(_HIRAGANA, _KATAKANA)
 _TO_HIRAGANA = str.maketrans(_KATAKANA, _HIRAGANA)
 _KANA_ONLY = re.compile(r"^[\u3041-\u309f\u30a0-\u30ffー・\s]+$")
+_PUNCTUATION = re.compile(r"[^\w\sー]+")  # 。、？！「」… and symbols; letters, digits, kana, kanji stay
 
 
 def fold(text: str) -> str:
@@ -79,7 +80,7 @@ class Analyzer:
 
     def analyze(self, text: str, parts: bool = False) -> Analysis:
         """``parts``: also index the parts of compound words (for documents, not queries)."""
-        folded = fold(text)
+        folded = " ".join(_PUNCTUATION.sub(" ", fold(text)).split())
         # Kana-only input is read as katakana: Sudachi splits hiragana strings into odd pieces
         # (じゅうみんひょう → じゅう/みん/ひょう) but keeps a katakana run whole.
         source = to_katakana(folded) if is_kana(folded) else folded

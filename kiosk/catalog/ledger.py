@@ -19,7 +19,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ..db import now_iso
+from ..db import now_iso, transaction
 
 COLUMNS = {
     "管理番号": "ward_number",
@@ -204,7 +204,7 @@ def import_ledger(db: sqlite_utils.Database, data: bytes,
             changed.append({**row, "updated_at": stamp})
         else:
             report.unchanged += 1
-    with db.atomic():
+    with transaction(db):
         table.upsert_all(changed, pk="key", batch_size=1000, alter=False)
         if changed:  # running servers rebuild their search index
             db.table("settings").upsert({"name": "ledger_generation", "value": uuid.uuid4().hex,

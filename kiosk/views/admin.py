@@ -17,7 +17,8 @@ from markupsafe import Markup
 from ..accounts import ROLES, AccountError, create_user, generate_password, get_user, set_disabled, set_password
 from ..auth import role_required
 from ..consultations import audit
-from ..db import connect, get_db, now_iso
+from ..db import connect, get_db, now_iso, transaction
+from ..identifiers import is_number
 from ..resident_sessions import create_enrollment_token
 from ..web import render_page
 
@@ -82,7 +83,7 @@ def sites():
         values, errors = _site_form(request.form)
         if not errors:
             record = {k: v or None for k, v in values.items()}
-            with db.atomic():
+            with transaction(db):
                 site_id = db.table("sites").insert({**record, "created_at": now_iso()}).last_pk
                 audit(db, g.user["id"], "create", "site", site_id, None, record)
             flash(_("拠点「%(name)s」を登録しました。", name=values["name"]))
@@ -106,7 +107,7 @@ def site(site_id: int):
             record = {k: v or None for k, v in values.items()}
             archived = request.form.get("archived") == "1"
             record["archived_at"] = (before["archived_at"] or now_iso()) if archived else None
-            with db.atomic():
+            with transaction(db):
                 db.table("sites").update(site_id, record)
                 audit(db, g.user["id"], "update", "site", site_id, {k: before[k] for k in record}, record)
             flash(_("拠点「%(name)s」を更新しました。", name=values["name"]))
@@ -125,7 +126,7 @@ def _device_form(form, site_ids: set[int]) -> tuple[dict, dict]:
         errors["name"] = _("端末名を100文字以内で入れてください。")
     if values["kind"] not in DEVICE_KINDS:
         errors["kind"] = _("種類を選んでください。")
-    if not values["site_id"].isdigit() or int(values["site_id"]) not in site_ids:
+    if not is_number(values["site_id"]) or int(values["site_id"]) not in site_ids:
         errors["site_id"] = _("拠点を選んでください。")
     return values, errors
 
@@ -143,7 +144,7 @@ def devices():
         values, errors = _device_form(request.form, {s["id"] for s in sites_list})
         if not errors:
             record = {"name": values["name"], "kind": values["kind"], "site_id": int(values["site_id"])}
-            with db.atomic():
+            with transaction(db):
                 device_id = db.table("devices").insert({**record, "created_at": now_iso()}).last_pk
                 audit(db, g.user["id"], "create", "device", device_id, None, record)
             return redirect(url_for("admin.device", device_id=device_id), 303)
@@ -171,7 +172,7 @@ def device(device_id: int):
         values, errors = _device_form(request.form, {s["id"] for s in sites_list})
         if not errors:
             record = {"name": values["name"], "kind": values["kind"], "site_id": int(values["site_id"])}
-            with db.atomic():
+            with transaction(db):
                 db.table("devices").update(device_id, record)
                 audit(db, g.user["id"], "update", "device", device_id, {k: before[k] for k in record}, record)
             flash(_("端末「%(name)s」を更新しました。", name=values["name"]))
@@ -187,7 +188,7 @@ def enroll_device(device_id: int):
     if device_row["revoked_at"]:
         abort(409)
     token = create_enrollment_token(db, device_id)
-    with db.atomic():
+    with transaction(db):
         audit(db, g.user["id"], "enrollment-link", "device", device_id)
     link = url_for("kiosk.enroll", token=token, _external=True)
     values = {"name": device_row["name"], "kind": device_row["kind"], "site_id": str(device_row["site_id"] or "")}
@@ -199,7 +200,7 @@ def enroll_device(device_id: int):
 def revoke_device(device_id: int):
     db = get_db()
     device_row = _get_device(db, device_id)
-    with db.atomic():
+    with transaction(db):
         db.table("devices").update(device_id, {"revoked_at": now_iso(), "token_hash": None,
                                                "enrollment_token_hash": None})
         audit(db, g.user["id"], "revoke", "device", device_id, {"revoked_at": device_row["revoked_at"]},
@@ -219,7 +220,7 @@ def users():
         values = {k: (request.form.get(k) or "").strip() for k in ("username", "display_name", "role", "site_id")}
         if values["role"] not in ROLES:
             errors["role"] = _("役割を選んでください。")
-        site_id = int(values["site_id"]) if values["site_id"].isdigit() else None
+        site_id = int(values["site_id"]) if is_number(values["site_id"]) else None
         if values["site_id"] and site_id not in {s["id"] for s in sites_list}:
             errors["site_id"] = _("拠点を選んでください。")
         if len(values["display_name"]) > 50:
@@ -231,7 +232,7 @@ def users():
             except AccountError:
                 errors["username"] = _("ユーザー名は空白なしの50文字以内で、ほかの人と重ならないものにしてください。")
             else:
-                with db.atomic():
+                with transaction(db):
                     audit(db, g.user["id"], "create", "user", user_id, None,
                           {k: v for k, v in values.items() if k != "site_id"} | {"site_id": site_id})
                 created = {"username": values["username"], "password": password}
@@ -251,7 +252,7 @@ def user_action(user_id: int, action: str):
     if action == "disable" and user_id == g.user["id"]:
         flash(_("自分のアカウントは無効にできません。"))
         return redirect(url_for("admin.users"), 303)
-    with db.atomic():
+    with transaction(db):
         if action == "reset-password":
             password = generate_password()
             set_password(db, user_id, password)
@@ -296,7 +297,7 @@ def audit_log():
 def audit_csv():
     """The whole audit log as CSV for Excel (UTF-8 with BOM), streamed; the export is logged."""
     db = get_db()
-    with db.atomic():
+    with transaction(db):
         audit(db, g.user["id"], "export", "audit_log", None)
     path = current_app.config["DATABASE"]
 

@@ -7,6 +7,7 @@ replies, out of band); without htmx the same form redirects to the whole chat pa
 
 from __future__ import annotations
 
+import copy
 import time
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
@@ -29,7 +30,7 @@ from ..resident_sessions import (
     start_session,
     touch_session,
 )
-from ..web import is_htmx, render_page
+from ..web import is_htmx, local_path, render_page
 
 bp = Blueprint("kiosk", __name__)
 
@@ -48,12 +49,18 @@ def max_idle_seconds() -> float:
     return config["IDLE_SECONDS"] + config["IDLE_WARNING_SECONDS"] + 30
 
 
-@bp.before_request
+@bp.before_app_request
 def load_kiosk_context() -> None:
+    """Every page knows whether it is shown on a kiosk (device cookie) and in which session."""
+    if request.endpoint == "static" or (request.blueprint in ("staff", "admin")):
+        g.device, g.kiosk_session_id, g.conversation = None, None, None
+        return
     db = get_db()
     g.device = device_for_secret(db, request.cookies.get(DEVICE_COOKIE))
     g.kiosk_session_id = request.cookies.get(SESSION_COOKIE)
     g.conversation = load_session(db, g.kiosk_session_id, max_idle_seconds())
+    if g.conversation and conversation.prune(g.conversation, get_catalog()):
+        save_session(db, g.kiosk_session_id, g.conversation)
     holder = current_app.extensions.setdefault("kiosk_purge", {"at": 0.0})
     if time.monotonic() - holder["at"] > PURGE_EVERY_SECONDS:
         holder["at"] = time.monotonic()
@@ -63,8 +70,11 @@ def load_kiosk_context() -> None:
 @bp.app_context_processor
 def kiosk_context() -> dict:
     state = g.get("conversation")
-    return {"kiosk_device": g.get("device"), "text_size": state["text_size"] if state else 1,
-            "kiosk_state": state}
+    device = g.get("device")
+    # On a kiosk (an enrolled kiosk browser, or during a kiosk session) every page times out.
+    on_kiosk = bool((device and device.kind == "kiosk") or state)
+    return {"kiosk_device": device, "text_size": state["text_size"] if state else 1,
+            "kiosk_state": state, "on_kiosk": on_kiosk}
 
 
 def _event(name: str, state: dict | None, procedure_id=None, channel_id=None, detail=None) -> None:
@@ -128,8 +138,14 @@ def _apply(make_turn) -> object:
             response.headers["HX-Redirect"] = url_for("kiosk.start")
             return response
         return redirect(url_for("kiosk.start"), 303)
+    working = copy.deepcopy(state)  # a turn that fails leaves the conversation as it was
     try:
-        turn: Turn = make_turn(state)
+        # A form from an earlier screen (a double tap, the back button) does not count twice.
+        if request.form.get("turn", str(state.get("turn", 0))) != str(state.get("turn", 0)):
+            raise InvalidTurn("stale form")
+        turn: Turn = make_turn(working)
+        working["turn"] = working.get("turn", 0) + 1
+        state = g.conversation = working
     except InvalidTurn:
         if is_htmx():
             turn = Turn()
@@ -220,23 +236,36 @@ def finished(procedure_id: str, channel_id: str):
 
 def _back(default: str) -> str:
     """Where to return after a control: the page it was pressed on, if it is ours."""
-    target = request.form.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return local_path(request.form.get("next"), default)
 
 
 @bp.post("/help")
 def call_staff():
     state = g.conversation
+    if state is None and g.device is None:
+        # Neither a kiosk session nor an enrolled kiosk: nobody would know where to go.
+        message = _("ここからは職員を呼べません。近くの職員か窓口にお声がけください。")
+        if is_htmx():
+            return render_page("kiosk/help_called.html", "status", message=message, kind="warning")
+        flash(message)
+        return redirect(_back(url_for("kiosk.start")), 303)
     procedure_id = state.get("procedure_id") if state else None
-    create_help_request(get_db(), state["ref"] if state else None, g.device, procedure_id)
+    created = create_help_request(get_db(), state["ref"] if state else None, g.device, procedure_id)
+    if created is None:  # already waiting: one open call per session (or per kiosk)
+        message = _("職員をもう呼んでいます。このままお待ちください。")
+        if is_htmx():
+            return render_page("kiosk/help_called.html", "status", message=message, kind="success")
+        flash(message)
+        return redirect(_back(url_for("kiosk.chat")), 303)
     if state:
         turn = conversation.staff_called(state)
         save_session(get_db(), g.kiosk_session_id, state)
         for event in turn.events:
             _event(event.name, state, event.procedure_id)
+    message = _("職員を呼びました。このままお待ちください。")
     if is_htmx():
-        return render_page("kiosk/help_called.html", "status")
-    flash(_("職員を呼びました。このままお待ちください。"))
+        return render_page("kiosk/help_called.html", "status", message=message, kind="success")
+    flash(message)
     return redirect(_back(url_for("kiosk.chat")), 303)
 
 

@@ -11,15 +11,15 @@ from ..auth import current_site_id, end_session, role_required, start_session
 from ..catalog import get_catalog
 from ..db import get_db
 from ..help_queue import NotFound, claim, get_request, resolve, waiting_requests
-from ..web import is_htmx, render_page
+from ..identifiers import is_number
+from ..web import is_htmx, local_path, render_page
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and not target.startswith("/staff/login"):
-        return target
-    return url_for("staff.home")
+    target = local_path(target, url_for("staff.home"))
+    return url_for("staff.home") if target.startswith("/staff/login") else target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -67,7 +67,7 @@ def _allowed_sites() -> list[dict]:
 @role_required("supporter")
 def choose_site():
     site = request.form.get("site_id", "")
-    if not site.isdigit() or int(site) not in {s["id"] for s in _allowed_sites()}:
+    if not is_number(site) or int(site) not in {s["id"] for s in _allowed_sites()}:
         abort(400)
     session["site_id"] = int(site)
     return redirect(_safe_next(request.form.get("next")), 303)
@@ -164,7 +164,7 @@ def new_consultation():
     help_request = None
     help_id = request.values.get("help", "")
     if help_id:
-        if not help_id.isdigit():
+        if not is_number(help_id):
             abort(404)
         try:
             help_request = get_request(db, int(help_id), current_site_id())

@@ -130,3 +130,11 @@ def test_json_shape(index):
                                   "score": data["matches"][0]["score"]}
     scores = [m["score"] for m in data["matches"]]
     assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("query,expected", [("まいなんばーかーど。", "mynumber-card-application"),
+                                            ("いんかんしょうめい？", "seal-certificate"),
+                                            ("「住民票」がほしいです！", "residence-certificate")])
+def test_punctuation_does_not_change_the_answer(index, query, expected):
+    result = index.search(query)
+    assert result.confident and result.best.id == expected

@@ -282,3 +282,59 @@ def test_enrollment_binds_the_kiosk_to_its_site(kiosk):
     [request] = rows(kiosk.app, "select site_id, device_id from help_requests")
     assert request == {"site_id": site, "device_id": device}
     assert {r["site_id"] for r in rows(kiosk.app, "select site_id from kiosk_events")} == {site}
+
+
+def test_a_content_reload_does_not_break_a_running_conversation(tmp_path, content_copy):
+    from click.testing import CliRunner
+
+    from kiosk import create_app
+    from kiosk.cli import main
+    from tests.conftest import make_config
+
+    app = create_app(make_config(tmp_path, CONTENT_DIR=str(content_copy), CONTENT_RELOAD_CHECK_SECONDS=0))
+    client = app.test_client()
+    token = soup(client.get("/")).select_one('meta[name="csrf-token"]')["content"]
+    client.post("/start", data={"csrf_token": token, "lang": "ja"})
+    client.post("/chat/category", data={"csrf_token": token, "category": "certificates"})
+    client.post("/chat/procedure", data={"csrf_token": token, "procedure": "residence-certificate"})
+    client.post("/chat/answer", data={"csrf_token": token, "answer": "yes"})
+    (content_copy / "procedures" / "residence-certificate.yaml").unlink()
+    runner = CliRunner()
+    result = runner.invoke(main, ["content", "reload"], env={"KIOSK_DATABASE": app.config["DATABASE"],
+                                                            "KIOSK_CONTENT_DIR": str(content_copy),
+                                                            "KIOSK_INSTANCE_PATH": str(tmp_path / "instance")})
+    assert result.exit_code == 0, result.output
+    page = soup(client.get("/chat"))
+    assert "案内の内容が新しくなりました" in text_of(page.select(".k-bubble")[-1])
+    assert page.select('#replies button[name="category"]')  # back at the menu
+    assert client.post("/chat/answer", data={"csrf_token": token, "answer": "yes"}).status_code == 303
+
+
+def test_a_double_tap_counts_once(kiosk):
+    kiosk.start()
+    kiosk.post("/chat/procedure", {"procedure": "residence-certificate", "turn": "0"}, htmx=True)
+    first = soup(kiosk.post("/chat/answer", {"answer": "yes", "turn": "1"}, htmx=True))
+    second = soup(kiosk.post("/chat/answer", {"answer": "yes", "turn": "1"}, htmx=True))
+    assert "暗証番号" in text_of(first.select(".k-bubble")[-1])
+    assert "いまは使えません" in text_of(second.select(".k-bubble")[-1])
+    answers = [e for e in rows(kiosk.app, "select state from kiosk_sessions")[0]["state"].split('"kind": "answer"')]
+    assert len(answers) == 2  # one answer bubble in the stored thread
+
+
+def test_unsafe_next_targets_are_ignored(kiosk):
+    kiosk.start()
+    for target in ("//evil.example/", "/\t/evil.example", "https://evil.example/", "/\\evil.example"):
+        response = kiosk.post("/text-size", {"size": "2", "next": target})
+        assert response.headers["Location"] == "/chat", target
+
+
+def test_help_cannot_be_flooded(kiosk, ledger_app):
+    anonymous = ledger_app.test_client()
+    token = soup(anonymous.get("/")).select_one('meta[name="csrf-token"]')["content"]
+    response = anonymous.post("/help", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert rows(kiosk.app, "select count(*) n from help_requests")[0]["n"] == 0
+    kiosk.start()
+    for _ in range(5):
+        kiosk.post("/help", htmx=True)
+    assert rows(kiosk.app, "select count(*) n from help_requests")[0]["n"] == 1

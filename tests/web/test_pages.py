@@ -111,3 +111,13 @@ def test_healthz_reports_database_content_and_version(ledger_app):
     assert data["content"] == {"ok": True, "procedures": 35, "loaded_at": data["content"]["loaded_at"]}
     assert data["database"]["ok"] and data["database"]["ledger_entries"] > 190
     assert data["version"]
+
+
+@pytest.mark.parametrize("url", ["/seal-free?endpoint=1", "/procedures?_method=POST", "/procedures?_external=1",
+                                 "/procedures/residence-certificate?procedure_id=x", "/nonexistent?endpoint=x",
+                                 "/guide/residence-certificate/counter/1?number=2&channel_id=y"])
+def test_query_arguments_cannot_break_the_language_links(client, url):
+    response = client.get(url)
+    assert response.status_code in (200, 404)
+    links = [a["href"] for a in soup(response).select(".k-lang__link")]
+    assert links and all(link.startswith(url.split("?")[0] + "?") and "lang=" in link for link in links)

@@ -29,6 +29,19 @@
       form.reset();
     }
   });
+  // A request that failed (server error, lost connection, expired form) must not look like a
+  // button that does nothing: say so, and point to staff.
+  function showError() {
+    var box = document.getElementById("live-error");
+    if (box) box.textContent = box.getAttribute("data-message");
+  }
+  document.addEventListener("htmx:responseError", showError);
+  document.addEventListener("htmx:sendError", showError);
+  document.addEventListener("htmx:beforeRequest", function () {
+    var box = document.getElementById("live-error");
+    if (box) box.textContent = "";
+  });
+
   window.addEventListener("load", function () {
     var latest = document.getElementById("latest");
     if (latest) latest.scrollIntoView({ block: "nearest" });
