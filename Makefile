@@ -74,9 +74,10 @@ messages: $(BIN)/.installed
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check .
 
-bench: setup
+bench: setup test-setup
 	$(BIN)/python bench/startup_and_seal_free.py
 	$(BIN)/python bench/kiosk_chat.py
+	$(BIN)/python bench/consultation_load.py
 
 clean:
 	rm -rf $(VENV) .make node_modules $(VENDOR) instance

@@ -1,0 +1,144 @@
+"""Load: 20 concurrent tablets, each logging 50 consultations through the real HTTP endpoints of
+a real waitress server (sign-in, CSRF token, the form post). Reports throughput, latency
+percentiles, errors, lost rows and "database is locked" in the server log. Figures go to
+docs/benchmarks.md. Bounded: 20 × 50 requests to 127.0.0.1, then it stops.
+
+    .venv/bin/python bench/consultation_load.py [--clients 20] [--each 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import logging
+import os
+import re
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from waitress.server import create_server  # noqa: E402
+
+from kiosk import create_app  # noqa: E402
+from kiosk.db import connect  # noqa: E402
+from tests.conftest import PASSWORD, add_sites_and_staff  # noqa: E402
+
+
+class Tablet:
+    def __init__(self, port: int):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.cookie = ""
+        self.token = ""
+
+    def request(self, method: str, path: str, form: dict | None = None):
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode({"csrf_token": self.token, **form}, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.conn.request(method, path, body=body, headers=headers)
+        response = self.conn.getresponse()
+        data = response.read()
+        cookie = response.headers.get("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        match = re.search(rb'name="csrf-token" content="([^"]+)"', data)
+        if match:
+            self.token = match.group(1).decode()
+        return response.status, data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--each", type=int, default=50)
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="kiosk-load-"))
+    os.environ.update(KIOSK_DATABASE=str(tmp / "load.db"), KIOSK_INSTANCE_PATH=str(tmp / "instance"),
+                      KIOSK_SECRET_KEY="load")
+    app = create_app()
+    db = connect(app.config["DATABASE"])
+    add_sites_and_staff(db)
+    db.conn.close()
+
+    locked = []
+
+    class Watch(logging.Handler):
+        def emit(self, record):
+            if "database is locked" in record.getMessage() or (
+                    record.exc_info and "database is locked" in str(record.exc_info[1])):
+                locked.append(record)
+
+    app.logger.addHandler(Watch())
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" is expected here
+    server = create_server(app, host="127.0.0.1", port=0, threads=8)
+    threading.Thread(target=server.run, daemon=True).start()
+
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    def tablet_session(number: int) -> None:
+        tablet = Tablet(server.effective_port)
+        tablet.request("GET", "/staff/login")
+        status, _ = tablet.request("POST", "/staff/login", {"username": "supporter", "password": PASSWORD})
+        if status != 303:
+            failures.append(f"client {number}: sign-in {status}")
+            return
+        status, page = tablet.request("GET", "/staff/consultations/new")
+        started = re.search(rb'id="f-started_at" name="started_at" type="datetime-local" value="([^"]+)"', page)
+        form = {"site_id": "1", "started_at": started.group(1).decode(), "minutes": "10", "channel": "counter",
+                "age_band": "75-84", "visit": "first", "language": "ja", "device_used": "android",
+                "outcome": "completed-online-assisted", "topics": ["mynumber-card", "pin"],
+                "note": f"負荷試験 {number}"}
+        for _ in range(args.each):
+            t0 = time.perf_counter()
+            status, _ = tablet.request("POST", "/staff/consultations/new", form)
+            elapsed = time.perf_counter() - t0
+            with lock:
+                latencies.append(elapsed)
+                if status != 303:
+                    failures.append(f"client {number}: {status}")
+        tablet.conn.close()
+
+    threads = [threading.Thread(target=tablet_session, args=(n,)) for n in range(args.clients)]
+    t0 = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - t0
+    time.sleep(0.2)
+    server.close()
+
+    db = connect(app.config["DATABASE"])
+    stored = db.execute("select count(*) from consultations").fetchone()[0]
+    topics = db.execute("select count(*) from consultation_topics").fetchone()[0]
+    audits = db.execute("select count(*) from audit_log where entity = 'consultation'").fetchone()[0]
+    expected = args.clients * args.each
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000
+
+    print(f"{args.clients} tablets × {args.each} consultations = {expected} posts in {wall:.1f} s: "
+          f"{len(latencies) / wall:.0f} posts/s")
+    print(f"latency: median {statistics.median(latencies) * 1000:.0f} ms, p95 {pct(95):.0f} ms, "
+          f"p99 {pct(99):.0f} ms, max {latencies[-1] * 1000:.0f} ms")
+    print(f"errors: {len(failures)}; rows stored: {stored} of {expected} (topics {topics}, audit entries {audits}); "
+          f"'database is locked' in the log: {len(locked)}")
+    if failures or stored != expected or locked:
+        print("FAILED:", failures[:5])
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
