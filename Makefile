@@ -69,7 +69,7 @@ translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po
 # Extract every string into translations/messages.pot and merge it into each catalog.
 messages: $(BIN)/.installed
 	$(BIN)/pybabel extract -F pyproject.toml --ignore-dirs=".* node_modules build" -k lazy_gettext -k _l -o translations/messages.pot --no-location --sort-output . >/dev/null
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check .

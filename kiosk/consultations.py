@@ -198,7 +198,7 @@ def parse_consultation(form, *, topics_allowed: set[str], sites_allowed: set[int
         personal = find_phone_numbers(note) or find_email_addresses(note)
         if personal and _one(form, "confirm_note") != "1":
             parsed.warnings["note"] = _("メモに電話番号かメールアドレスのようなものがあります。個人が特定できる情報は"
-                                        "書かないでください。必要な記録なら「このまま保存」を選んでください。")
+                                        "書かないでください。必要な記録なら、メモの下の確認にチェックを入れて保存してください。")
     return parsed
 
 

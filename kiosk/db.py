@@ -177,6 +177,11 @@ def _m0005(db: sqlite_utils.Database) -> None:
     db.table("audit_log").create_index(["at"])
 
 
+@migration("0006_enrollment_expiry")
+def _m0006(db: sqlite_utils.Database) -> None:
+    db.table("devices").add_column("enrollment_expires_at", str)
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 

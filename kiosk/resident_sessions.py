@@ -38,18 +38,32 @@ def _hash(secret: str) -> str:
 
 # --- devices ----------------------------------------------------------------------------------
 
+ENROLLMENT_HOURS = 24
+
+
 def create_enrollment_token(db: sqlite_utils.Database, device_id: int) -> str:
-    """A one-time token for the enrollment link; only its hash is stored."""
+    """A one-time token for the enrollment link, valid for a day; only its hash is stored."""
     token = secrets.token_urlsafe(24)
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(hours=ENROLLMENT_HOURS)
     with transaction(db):
-        db.table("devices").update(device_id, {"enrollment_token_hash": _hash(token)})
+        db.table("devices").update(device_id, {"enrollment_token_hash": _hash(token),
+                                               "enrollment_expires_at": expires.isoformat(timespec="seconds")})
     return token
+
+
+def device_for_enrollment(db: sqlite_utils.Database, token: str) -> Device | None:
+    """The device an unused, unexpired enrollment token is for."""
+    rows = list(db.query(
+        "select devices.id, devices.name, devices.kind, devices.site_id, sites.name as site_name "
+        "from devices left join sites on sites.id = devices.site_id where enrollment_token_hash = ? "
+        "and revoked_at is null and enrollment_expires_at > ?", [_hash(token), now_iso()]))
+    return Device(**rows[0]) if rows else None
 
 
 def enroll_device(db: sqlite_utils.Database, token: str) -> tuple[Device, str] | None:
     """Use up an enrollment token; return the device and the secret the kiosk keeps."""
-    rows = list(db.query("select id from devices where enrollment_token_hash = ? and revoked_at is null",
-                         [_hash(token)]))
+    device = device_for_enrollment(db, token)
+    rows = [{"id": device.id}] if device else []
     if not rows:
         return None
     secret = secrets.token_urlsafe(32)

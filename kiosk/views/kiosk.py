@@ -21,6 +21,7 @@ from ..i18n import LOCALE_CODES
 from ..resident_sessions import (
     create_help_request,
     delete_session,
+    device_for_enrollment,
     device_for_secret,
     enroll_device,
     load_session,
@@ -317,12 +318,21 @@ def text_size():
 
 @bp.get("/enroll/<token>")
 def enroll(token: str):
-    """Open once on the kiosk: binds this browser to its device record (and so to its site)."""
+    """Opened once on the kiosk: asks to confirm, so that a link preview cannot use it up."""
+    device = device_for_enrollment(get_db(), token)
+    if device is None:
+        return render_page("kiosk/enroll.html", device=None, done=False), 404
+    return render_page("kiosk/enroll.html", device=device, done=False, token=token)
+
+
+@bp.post("/enroll/<token>")
+def confirm_enrollment(token: str):
+    """Binds this browser to its device record (and so to its site)."""
     enrolled = enroll_device(get_db(), token)
     if enrolled is None:
-        return render_page("kiosk/enroll.html", device=None), 404
+        return render_page("kiosk/enroll.html", device=None, done=False), 404
     device, secret = enrolled
-    response = current_app.make_response(render_page("kiosk/enroll.html", device=device))
+    response = current_app.make_response(render_page("kiosk/enroll.html", device=device, done=True))
     response.set_cookie(DEVICE_COOKIE, secret, max_age=10 * 365 * 24 * 3600, httponly=True, samesite="Lax",
                         secure=request.is_secure)
     return response

@@ -272,16 +272,31 @@ def test_enrollment_binds_the_kiosk_to_its_site(kiosk):
     token = create_enrollment_token(db, device)
     db.conn.commit()
     db.conn.close()
-    response = kiosk.get(f"/enroll/{token}")
+    preview = kiosk.get(f"/enroll/{token}")  # opening the link (or a link preview) only asks
+    assert preview.status_code == 200 and "登録しますか" in text_of(soup(preview))
+    assert not any(c.startswith("kiosk_device=") for c in preview.headers.getlist("Set-Cookie"))
+    response = kiosk.post(f"/enroll/{token}")
     assert response.status_code == 200
     assert "キオスク1" in text_of(soup(response).select_one(".k-notice"))
     assert any(c.startswith("kiosk_device=") for c in response.headers.getlist("Set-Cookie"))
     assert kiosk.get(f"/enroll/{token}").status_code == 404  # one time only
+    assert kiosk.post(f"/enroll/{token}").status_code == 404
     kiosk.start()
     kiosk.post("/help")
     [request] = rows(kiosk.app, "select site_id, device_id from help_requests")
     assert request == {"site_id": site, "device_id": device}
     assert {r["site_id"] for r in rows(kiosk.app, "select site_id from kiosk_events")} == {site}
+
+
+def test_an_enrollment_link_expires(kiosk):
+    db = connect(kiosk.app.config["DATABASE"])
+    device = db.table("devices").insert({"name": "古いキオスク", "kind": "kiosk", "created_at": "2026-01-01"}).last_pk
+    token = create_enrollment_token(db, device)
+    db.execute("update devices set enrollment_expires_at = '2020-01-01T00:00:00+00:00'")
+    db.conn.commit()
+    db.conn.close()
+    assert kiosk.get(f"/enroll/{token}").status_code == 404
+    assert kiosk.post(f"/enroll/{token}").status_code == 404
 
 
 def test_a_content_reload_does_not_break_a_running_conversation(tmp_path, content_copy):

@@ -321,8 +321,12 @@ def test_admin_enrolls_a_device_with_a_qr_code_and_revokes_it(staff_client, staf
     assert svg is not None and svg["aria-label"]
     link = text_of(page.select_one(".k-code"))
     assert "/enroll/" in link
-    enrolled = staff_app.test_client().get(link.split("localhost", 1)[1])
-    assert enrolled.status_code == 200
+    kiosk = staff_app.test_client()
+    path = link.split("localhost", 1)[1]
+    confirm = soup(kiosk.get(path))
+    token = confirm.select_one('meta[name="csrf-token"]')["content"]
+    enrolled = kiosk.post(path, data={"csrf_token": token})
+    assert enrolled.status_code == 200 and "登録しました" in text_of(soup(enrolled))
     client.post(device_url + "/revoke")
     [device] = rows(staff_app, "select revoked_at, token_hash from devices where name = '北 キオスク2'")
     assert device["revoked_at"] and device["token_hash"] is None
