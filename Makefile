@@ -78,6 +78,7 @@ bench: setup test-setup
 	$(BIN)/python bench/startup_and_seal_free.py
 	$(BIN)/python bench/kiosk_chat.py
 	$(BIN)/python bench/consultation_load.py
+	$(BIN)/python bench/sheet_render.py
 
 clean:
 	rm -rf $(VENV) .make node_modules $(VENDOR) instance

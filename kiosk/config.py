@@ -27,6 +27,9 @@ SETTINGS: dict[str, tuple[object, type]] = {
     "LOGIN_LOCK_MINUTES": (15, int),
     "LOGIN_MAX_ADDRESS_FAILURES": (20, int),
     "TIMEZONE": ("Asia/Tokyo", str),
+    "HANDOFF_DAYS": (90, int),
+    "PUBLIC_BASE_URL": ("", str),
+    "HANDOFF_LOOKUPS_PER_10_MINUTES": (30, int),
     "IDLE_SECONDS": (120.0, float),
     "IDLE_WARNING_SECONDS": (30.0, float),
 }

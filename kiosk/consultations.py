@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -15,6 +14,7 @@ import sqlite_utils
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from . import handoff_codes
 from .catalog.schema import BlockReason
 from .db import now_iso, transaction
 from .identifiers import find_email_addresses, find_mynumbers, find_phone_numbers, is_number
@@ -68,7 +68,6 @@ MINUTE_PICKS = (5, 10, 15, 30, 60)
 MAX_MINUTES = 480
 NOTE_LIMIT = 1000
 MAX_TOPICS = 10
-HANDOFF_CODE = re.compile(r"^[0-9A-Z]{4}-?[0-9A-Z]{4,5}$")
 
 
 @dataclass
@@ -175,11 +174,12 @@ def parse_consultation(form, *, topics_allowed: set[str], sites_allowed: set[int
 
     values["follow_up"] = 1 if _one(form, "follow_up") == "1" else 0
 
-    code = re.sub(r"[\s\-ー－]", "", _one(form, "handoff_code")).upper()
-    if code and not HANDOFF_CODE.match(code):
-        errors["handoff_code"] = _("引継ぎコードの形がちがいます（例: K7QD-3MXA）。")
+    typed_code = _one(form, "handoff_code").strip()
+    code = handoff_codes.normalise(typed_code) if typed_code else None
+    if typed_code and code is None:
+        errors["handoff_code"] = _("引継ぎコードがちがいます。シートのコード（例: K7Q-D3M-XAP）をお確かめください。")
     else:
-        values["handoff_code"] = code or None
+        values["handoff_code"] = code
 
     satisfaction = _one(form, "satisfaction")
     if satisfaction and satisfaction not in {"1", "2", "3", "4", "5"}:
@@ -188,18 +188,28 @@ def parse_consultation(form, *, topics_allowed: set[str], sites_allowed: set[int
         values["satisfaction"] = int(satisfaction) if satisfaction else None
 
     note = _one(form, "note").strip()
-    if len(note) > NOTE_LIMIT:
-        errors["note"] = _("メモは%(max)s文字までです。", max=NOTE_LIMIT)
-    elif find_mynumbers(note):
-        errors["note"] = _("メモに個人番号（マイナンバー）と思われる12桁の番号があります。"
-                           "個人番号はここに記録できません。番号を消してから保存してください。")
+    error, warning = check_note(note, confirmed=_one(form, "confirm_note") == "1")
+    if error:
+        errors["note"] = error
     else:
         values["note"] = note or None
-        personal = find_phone_numbers(note) or find_email_addresses(note)
-        if personal and _one(form, "confirm_note") != "1":
-            parsed.warnings["note"] = _("メモに電話番号かメールアドレスのようなものがあります。個人が特定できる情報は"
-                                        "書かないでください。必要な記録なら、メモの下の確認にチェックを入れて保存してください。")
+        if warning:
+            parsed.warnings["note"] = warning
     return parsed
+
+
+def check_note(note: str, confirmed: bool) -> tuple[str | None, str | None]:
+    """(error, warning) for a free-text note: a 個人番号 is refused outright; a phone number or
+    an e-mail address needs the writer to confirm it is not personal data."""
+    if len(note) > NOTE_LIMIT:
+        return _("メモは%(max)s文字までです。", max=NOTE_LIMIT), None
+    if find_mynumbers(note):
+        return _("メモに個人番号（マイナンバー）と思われる12桁の番号があります。"
+                 "個人番号はここに記録できません。番号を消してから保存してください。"), None
+    if (find_phone_numbers(note) or find_email_addresses(note)) and not confirmed:
+        return None, _("メモに電話番号かメールアドレスのようなものがあります。個人が特定できる情報は"
+                       "書かないでください。必要な記録なら、メモの下の確認にチェックを入れて保存してください。")
+    return None, None
 
 
 # --- writes, each with an audit entry ------------------------------------------------------------

@@ -182,6 +182,30 @@ def _m0006(db: sqlite_utils.Database) -> None:
     db.table("devices").add_column("enrollment_expires_at", str)
 
 
+@migration("0007_handoffs")
+def _m0007(db: sqlite_utils.Database) -> None:
+    # A handoff holds no personal data: what the resident did at the kiosk, never who they are.
+    db.table("handoffs").create(
+        {"id": int, "code": str, "session_ref": str, "procedure_id": str, "channel_id": str, "readiness": str,
+         "site_id": int, "device_id": int, "locale": str, "created_at": str, "expires_at": str, "status": str,
+         "updated_at": str},
+        pk="id", not_null={"code", "procedure_id", "created_at", "expires_at", "status"},
+        foreign_keys=[("site_id", "sites", "id"), ("device_id", "devices", "id")],
+    )
+    db.table("handoffs").create_index(["code"], unique=True)
+    db.table("handoffs").create_index(["status", "created_at"])
+    db.table("handoff_notes").create(
+        {"id": int, "handoff_id": int, "user_id": int, "note": str, "at": str},
+        pk="id", not_null={"handoff_id", "note", "at"},
+        foreign_keys=[("handoff_id", "handoffs", "id"), ("user_id", "users", "id")],
+    )
+    db.table("handoff_lookups").create({"id": int, "address_hash": str, "at": str}, pk="id",
+                                       not_null={"address_hash", "at"})
+    db.table("handoff_lookups").create_index(["address_hash", "at"])
+    db.table("devices").add_column("printer_queue", str)
+    db.table("devices").add_column("paper", str)
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 

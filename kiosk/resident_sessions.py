@@ -20,6 +20,7 @@ from .db import now_iso, transaction
 EVENTS = (
     "session_started", "language_chosen", "procedure_chosen", "channel_recommended",
     "readiness_failed", "step_reached", "finished", "staff_called", "timed_out", "restarted",
+    "handoff_created", "printed", "print_failed",
 )
 
 

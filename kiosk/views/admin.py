@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 
 import qrcode
 import qrcode.image.svg
@@ -118,10 +119,18 @@ def site(site_id: int):
 
 # --- devices ----------------------------------------------------------------------------------------
 
+PAPERS = {"a4": _l("A4"), "80mm": _l("80mm ロール紙")}
+
+
 def _device_form(form, site_ids: set[int]) -> tuple[dict, dict]:
     values = {"name": (form.get("name") or "").strip(), "kind": form.get("kind", ""),
-              "site_id": form.get("site_id", "")}
+              "site_id": form.get("site_id", ""), "printer_queue": (form.get("printer_queue") or "").strip(),
+              "paper": form.get("paper") or "a4"}
     errors = {}
+    if values["printer_queue"] and not re.fullmatch(r"[A-Za-z0-9_.\-]{1,127}", values["printer_queue"]):
+        errors["printer_queue"] = _("印刷キューの名前は英数字・「-」「_」「.」で入れてください（CUPSのキュー名）。")
+    if values["paper"] not in PAPERS:
+        errors["paper"] = _("用紙を選んでください。")
     if not values["name"] or len(values["name"]) > 100:
         errors["name"] = _("端末名を100文字以内で入れてください。")
     if values["kind"] not in DEVICE_KINDS:
@@ -139,11 +148,12 @@ def _active_sites(db) -> list[dict]:
 def devices():
     db = get_db()
     sites_list = _active_sites(db)
-    values, errors = {"kind": "kiosk"}, {}
+    values, errors = {"kind": "kiosk", "paper": "a4"}, {}
     if request.method == "POST":
         values, errors = _device_form(request.form, {s["id"] for s in sites_list})
         if not errors:
-            record = {"name": values["name"], "kind": values["kind"], "site_id": int(values["site_id"])}
+            record = {"name": values["name"], "kind": values["kind"], "site_id": int(values["site_id"]),
+                      "printer_queue": values["printer_queue"] or None, "paper": values["paper"]}
             with transaction(db):
                 device_id = db.table("devices").insert({**record, "created_at": now_iso()}).last_pk
                 audit(db, g.user["id"], "create", "device", device_id, None, record)
@@ -151,7 +161,7 @@ def devices():
     rows = list(db.query("select devices.*, sites.name as site_name from devices left join sites "
                          "on sites.id = devices.site_id order by devices.revoked_at is not null, devices.id"))
     return render_page("admin/devices.html", rows=rows, sites=sites_list, form=values, errors=errors,
-                       kinds=DEVICE_KINDS), 400 if errors else 200
+                       kinds=DEVICE_KINDS, papers=PAPERS), 400 if errors else 200
 
 
 def _get_device(db, device_id: int) -> dict:
@@ -167,18 +177,20 @@ def device(device_id: int):
     db = get_db()
     before = _get_device(db, device_id)
     sites_list = _active_sites(db)
-    values, errors = {"name": before["name"], "kind": before["kind"], "site_id": str(before["site_id"] or "")}, {}
+    values, errors = {"name": before["name"], "kind": before["kind"], "site_id": str(before["site_id"] or ""),
+                      "printer_queue": before["printer_queue"] or "", "paper": before["paper"] or "a4"}, {}
     if request.method == "POST":
         values, errors = _device_form(request.form, {s["id"] for s in sites_list})
         if not errors:
-            record = {"name": values["name"], "kind": values["kind"], "site_id": int(values["site_id"])}
+            record = {"name": values["name"], "kind": values["kind"], "site_id": int(values["site_id"]),
+                      "printer_queue": values["printer_queue"] or None, "paper": values["paper"]}
             with transaction(db):
                 db.table("devices").update(device_id, record)
                 audit(db, g.user["id"], "update", "device", device_id, {k: before[k] for k in record}, record)
             flash(_("端末「%(name)s」を更新しました。", name=values["name"]))
             return redirect(url_for("admin.device", device_id=device_id), 303)
     return render_page("admin/device.html", device=before, sites=sites_list, form=values, errors=errors,
-                       kinds=DEVICE_KINDS, link=None, qr=None), 400 if errors else 200
+                       kinds=DEVICE_KINDS, papers=PAPERS, link=None, qr=None), 400 if errors else 200
 
 
 @bp.post("/devices/<int:device_id>/enroll")
@@ -191,9 +203,10 @@ def enroll_device(device_id: int):
     with transaction(db):
         audit(db, g.user["id"], "enrollment-link", "device", device_id)
     link = url_for("kiosk.enroll", token=token, _external=True)
-    values = {"name": device_row["name"], "kind": device_row["kind"], "site_id": str(device_row["site_id"] or "")}
+    values = {"name": device_row["name"], "kind": device_row["kind"], "site_id": str(device_row["site_id"] or ""),
+              "printer_queue": device_row["printer_queue"] or "", "paper": device_row["paper"] or "a4"}
     return render_page("admin/device.html", device=device_row, sites=_active_sites(db), form=values, errors={},
-                       kinds=DEVICE_KINDS, link=link, qr=svg_qr(link, _("登録リンクのQRコード")))
+                       kinds=DEVICE_KINDS, papers=PAPERS, link=link, qr=svg_qr(link, _("登録リンクのQRコード")))
 
 
 @bp.post("/devices/<int:device_id>/revoke")

@@ -13,6 +13,7 @@ import time
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 
+from .. import handoffs, printing, sheets
 from ..assistant import conversation
 from ..assistant.conversation import InvalidTurn, Turn
 from ..catalog import get_catalog, get_search_index
@@ -335,6 +336,96 @@ def confirm_enrollment(token: str):
     response = current_app.make_response(render_page("kiosk/enroll.html", device=device, done=True))
     response.set_cookie(DEVICE_COOKIE, secret, max_age=10 * 365 * 24 * 3600, httponly=True, samesite="Lax",
                         secure=request.is_secure)
+    return response
+
+
+# --- handoff sheets -------------------------------------------------------------------------------
+
+@bp.post("/handoff")
+def create_handoff():
+    """「印刷する」 / 「スマホで続ける」: the handoff is saved first, then printed, so that a
+    failed print loses nothing."""
+    catalog = get_catalog()
+    proc = catalog.procedures.get(request.form.get("procedure", ""))
+    channel = proc.channel(request.form.get("channel", "")) if proc else None
+    action = request.form.get("action")
+    if proc is None or action not in ("print", "phone"):
+        abort(400)
+    state = g.conversation
+    if state is None:  # the sheet belongs to a kiosk session
+        return redirect(url_for("kiosk.start"), 303)
+    config = current_app.config
+    answers = state["answers"] if state.get("procedure_id") == proc.id else []
+    record = handoffs.create_handoff(
+        get_db(), procedure_id=proc.id, channel_id=channel.id if channel else None, session_ref=state["ref"],
+        readiness=answers, site_id=g.device.site_id if g.device else None, device_id=g.device.id if g.device else None,
+        locale=state.get("locale") or config["DEFAULT_LOCALE"], days=config["HANDOFF_DAYS"])
+    state.setdefault("handoffs", []).append(record["code"])
+    save_session(get_db(), g.kiosk_session_id, state)
+    _event("handoff_created", state, proc.id, channel.id if channel else None)
+    outcome = ""
+    if action == "print":
+        printer = _device_printer()
+        pdf = sheets.render_handoff_pdf(handoff=record, procedure=proc, channel=channel, needs=catalog.needs,
+                                        layout=printer["paper"], public_base_url=config["PUBLIC_BASE_URL"])
+        result = printing.print_pdf(pdf, printer["queue"], title=f"handoff {record['code']}")
+        outcome = result.reason
+        _event("printed" if result.ok else "print_failed", state, proc.id, channel.id if channel else None,
+               None if result.ok else result.reason)
+    return redirect(url_for("kiosk.handoff", code=record["code"], result=outcome or None), 303)
+
+
+def _device_printer() -> dict:
+    """This kiosk's printer: a CUPS queue and its paper (A4 or 80 mm roll)."""
+    if g.device is None:
+        return {"queue": None, "paper": "a4"}
+    row = get_db().execute("select printer_queue, paper from devices where id = ?", [g.device.id]).fetchone()
+    paper = row[1] if row and row[1] in sheets.LAYOUTS else "a4"
+    return {"queue": row[0] if row else None, "paper": paper}
+
+
+def _own_handoff(code: str) -> dict:
+    """A handoff shown on the kiosk: only within the session that made it."""
+    state = g.conversation
+    record = handoffs.get_handoff(get_db(), code)
+    if record is None or state is None or code not in state.get("handoffs", []):
+        abort(404)
+    return record
+
+
+@bp.get("/handoff/<code>")
+def handoff(code: str):
+    record = _own_handoff(code)
+    catalog = get_catalog()
+    proc = catalog.procedures.get(record["procedure_id"])
+    if proc is None:
+        abort(404)
+    channel = proc.channel(record["channel_id"]) if record["channel_id"] else None
+    official = sheets.application_url(proc, channel)
+    base = current_app.config["PUBLIC_BASE_URL"]
+    followup = f"{base.rstrip('/')}/h/{record['code']}" if base else None
+    official_qr = sheets.qr_svg(official, 1.0, _("オンライン申請のページのQRコード")) if official else None
+    followup_qr = sheets.qr_svg(followup, 1.0, _("引継ぎページのQRコード")) if followup else None
+    return render_page("kiosk/handoff.html", handoff=record, procedure=proc, channel=channel,
+                       result=request.args.get("result", ""), official_url=official, followup_url=followup,
+                       official_qr=official_qr, followup_qr=followup_qr)
+
+
+@bp.get("/handoff/<code>.pdf")
+def handoff_pdf(code: str):
+    record = _own_handoff(code)
+    catalog = get_catalog()
+    proc = catalog.procedures.get(record["procedure_id"])
+    if proc is None:
+        abort(404)
+    layout = request.args.get("layout", "a4")
+    if layout not in sheets.LAYOUTS:
+        abort(404)
+    channel = proc.channel(record["channel_id"]) if record["channel_id"] else None
+    pdf = sheets.render_handoff_pdf(handoff=record, procedure=proc, channel=channel, needs=catalog.needs,
+                                    layout=layout, public_base_url=current_app.config["PUBLIC_BASE_URL"])
+    response = current_app.response_class(pdf, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="handoff-{code}-{layout}.pdf"'
     return response
 
 

@@ -14,6 +14,8 @@ from ..catalog.ledger import (
     ledger_count,
 )
 from ..db import get_db, pending_migrations
+from ..handoffs import find_handoff, lookup_allowed
+from ..sheets import application_url
 from ..web import render_page
 
 bp = Blueprint("public", __name__)
@@ -49,6 +51,25 @@ def seal_free():
     department_items = [(d, d) for d in departments(get_db())]
     return render_page("public/seal_free.html", "results", filters=filters, errors=errors,
                        result=result, department_items=department_items)
+
+
+@bp.get("/h/<path:typed>")
+def handoff(typed: str):
+    """The resident's phone, from QR 2 on the sheet. Unknown, malformed and expired codes get
+    the same friendly page (no hint whether a similar code exists); lookups are rate-limited."""
+    db = get_db()
+    config = current_app.config
+    if not lookup_allowed(db, request.remote_addr or "unknown", config["SECRET_KEY"],
+                          config["HANDOFF_LOOKUPS_PER_10_MINUTES"]):
+        return render_page("public/handoff_missing.html", limited=True), 429
+    record = find_handoff(db, typed)
+    catalog = get_catalog()
+    proc = catalog.procedures.get(record["procedure_id"]) if record else None
+    if record is None or record["state"] == "expired" or proc is None:
+        return render_page("public/handoff_missing.html", limited=False), 404
+    channel = proc.channel(record["channel_id"]) if record["channel_id"] else None
+    return render_page("public/handoff.html", handoff=record, procedure=proc, channel=channel,
+                       needs=catalog.needs, official_url=application_url(proc, channel))
 
 
 @bp.get("/patterns")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .. import consultations as log
+from .. import handoffs
 from ..accounts import Throttle, has_role, sign_in
 from ..auth import current_site_id, end_session, role_required, start_session
 from ..catalog import get_catalog
@@ -119,6 +121,89 @@ def resolve_help(request_id: int):
     return _help_action(request_id, resolve)
 
 
+# --- handoff follow-up ------------------------------------------------------------------------------
+
+@bp.get("/handoffs")
+@role_required("supporter")
+def handoff_list():
+    site = request.args.get("site", "")
+    site_id = int(site) if is_number(site) else None
+    sites = _allowed_sites()
+    return render_page("staff/handoffs.html", rows=handoffs.open_handoffs(get_db(), site_id), catalog=get_catalog(),
+                       site_items=[("", _("すべての拠点"))] + [(str(s["id"]), s["name"]) for s in sites],
+                       site=site, typed=request.args.get("code", ""), not_found=request.args.get("missing") == "1")
+
+
+@bp.post("/handoffs/find")
+@role_required("supporter")
+def find_handoff():
+    typed = request.form.get("code", "")[:40]
+    record = handoffs.find_handoff(get_db(), typed)
+    if record is None:
+        return redirect(url_for("staff.handoff_list", code=typed, missing=1), 303)
+    return redirect(url_for("staff.handoff_detail", code=record["code"]), 303)
+
+
+def _handoff_or_404(code: str) -> dict:
+    record = handoffs.get_handoff(get_db(), code)
+    if record is None:
+        abort(404)
+    return record
+
+
+@bp.get("/handoffs/<code>")
+@role_required("supporter")
+def handoff_detail(code: str):
+    record = _handoff_or_404(code)
+    return _render_handoff(record)
+
+
+def _render_handoff(record: dict, error: str | None = None, note: str = "", status: int = 200):
+    db = get_db()
+    catalog = get_catalog()
+    proc = catalog.procedures.get(record["procedure_id"])
+    channel = proc.channel(record["channel_id"]) if proc and record["channel_id"] else None
+    site = db.execute("select name from sites where id = ?",
+                      [record["site_id"]]).fetchone() if record["site_id"] else None
+    device = db.execute("select name from devices where id = ?",
+                        [record["device_id"]]).fetchone() if record["device_id"] else None
+    return render_page("staff/handoff.html", handoff=record, procedure=proc, channel=channel,
+                       notes=handoffs.notes(db, record["id"]), site_name=site[0] if site else None,
+                       device_name=device[0] if device else None, error=error, note=note,
+                       statuses=HANDOFF_STATUS_LABELS), status
+
+
+HANDOFF_STATUS_LABELS = {"open": _l("未対応"), "contacted": _l("連絡済み"), "resolved": _l("解決"),
+                         "expired": _l("期限切れ")}
+
+
+@bp.post("/handoffs/<code>/note")
+@role_required("supporter")
+def handoff_note(code: str):
+    record = _handoff_or_404(code)
+    note = request.form.get("note", "").strip()
+    error, warning = log.check_note(note, confirmed=request.form.get("confirm_note") == "1")
+    if not note:
+        error = _("メモを入れてください。")
+    if error or warning:
+        return _render_handoff(record, error or warning, note, 400)
+    handoffs.add_note(get_db(), record, g.user["id"], note)
+    flash(_("メモを追加しました。"))
+    return redirect(url_for("staff.handoff_detail", code=code), 303)
+
+
+@bp.post("/handoffs/<code>/status")
+@role_required("supporter")
+def handoff_status(code: str):
+    record = _handoff_or_404(code)
+    status = request.form.get("status", "")
+    if status not in handoffs.STATUSES:
+        abort(400)
+    handoffs.set_status(get_db(), record, g.user["id"], status)
+    flash(_("状態を「%(status)s」にしました。", status=HANDOFF_STATUS_LABELS[status]))
+    return redirect(url_for("staff.handoff_detail", code=code), 303)
+
+
 # --- the consultation log -----------------------------------------------------------------------
 
 def _topics_allowed() -> set[str]:
@@ -171,7 +256,11 @@ def new_consultation():
         except NotFound:
             abort(404)
     if request.method == "GET":
-        return render_page("staff/consultation_form.html", **_form_context(_defaults(help_request), mode="new",
+        values = _defaults(help_request)
+        linked = handoffs.find_handoff(db, request.args.get("handoff", "")) if request.args.get("handoff") else None
+        if linked:
+            values.update(handoff_code=linked["display_code"], topics=[linked["procedure_id"]])
+        return render_page("staff/consultation_form.html", **_form_context(values, mode="new",
                                                                            help_request=help_request))
     parsed = _parse(request.form)
     if not parsed.ok:

@@ -91,8 +91,13 @@ def test_phone_number_in_the_note_warns_until_confirmed(context):
     assert confirmed.ok and confirmed.values["note"] == "折り返し 090-1234-5678"
 
 
-def test_handoff_codes_are_normalised(context):
-    assert parse(typical(handoff_code="k7qd-3mxa")).values["handoff_code"] == "K7QD3MXA"
+def test_handoff_codes_are_normalised_and_checked(context):
+    from kiosk.handoff_codes import check_character, display
+
+    code = "K7QD3MXA" + check_character("K7QD3MXA")
+    assert parse(typical(handoff_code=display(code).lower())).values["handoff_code"] == code
+    wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
+    assert "handoff_code" in parse(typical(handoff_code=wrong)).errors
 
 
 text = st.text(max_size=30)

@@ -182,7 +182,40 @@
     restart();
   }
 
+  // --- staff: reading a handoff QR code with the tablet camera ---------------------------------
+  // Uses the browser's BarcodeDetector where it exists; elsewhere the button stays hidden and
+  // the code is typed.
+  function setUpScanner() {
+    var form = document.querySelector("[data-scan-form]");
+    if (!form || !("BarcodeDetector" in window) || !navigator.mediaDevices) return;
+    var button = form.querySelector("[data-scan]");
+    var video = form.querySelector("[data-scan-video]");
+    var input = form.querySelector("input[name=code]");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
+        video.srcObject = stream;
+        video.hidden = false;
+        video.play();
+        var timer = setInterval(function () {
+          detector.detect(video).then(function (codes) {
+            if (!codes.length) return;
+            clearInterval(timer);
+            stream.getTracks().forEach(function (track) { track.stop(); });
+            video.hidden = true;
+            // QR 2 holds the public page's address: the code is its last part.
+            var value = codes[0].rawValue;
+            input.value = value.indexOf("/h/") >= 0 ? value.split("/h/").pop() : value;
+            form.submit();
+          });
+        }, 300);
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setUpScanner();
     setUpKeyboards(document);
     setUpIdleTimeout();
   });

@@ -1,0 +1,108 @@
+"""The handoff sheet as a PDF: WeasyPrint with the BIZ UDGothic font, QR codes as vector SVG.
+
+Two layouts: A4 portrait, and an 80 mm receipt roll (72 mm printable, 203 dpi thermal printers).
+QR modules are at least 0.4 mm on A4 and 0.5 mm on the roll, so that phone cameras (and zbar)
+read them. One FontConfiguration is shared by every render (building one per sheet is slow).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+
+import qrcode
+import qrcode.image.svg
+from flask import render_template
+from flask_babel import force_locale, format_date
+from markupsafe import Markup
+
+from .catalog.schema import Channel, ChannelKind, Procedure
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    module_mm: float  # size of one QR module
+    page_css: str
+
+
+LAYOUTS = {
+    "a4": Layout("a4", 0.8, "@page { size: A4 portrait; margin: 14mm 16mm; }"),
+    # A receipt roll has no fixed length: long sheets continue on the next "page" of the roll.
+    "80mm": Layout("80mm", 0.6, "@page { size: 80mm 240mm; margin: 4mm 4mm 6mm; }"),
+}
+
+_font_config = None
+_font_lock = threading.Lock()
+
+
+def font_configuration():
+    global _font_config
+    with _font_lock:
+        if _font_config is None:
+            from weasyprint.text.fonts import FontConfiguration
+
+            _font_config = FontConfiguration()
+        return _font_config
+
+
+ERAS = ((dt.date(2019, 5, 1), "令和"), (dt.date(1989, 1, 8), "平成"), (dt.date(1926, 12, 25), "昭和"))
+
+
+def japanese_date(day: dt.date) -> str:
+    """令和8年11月27日 (the first year of an era is 元年)."""
+    for start, era in ERAS:
+        if day >= start:
+            year = day.year - start.year + 1
+            return f"{era}{'元' if year == 1 else year}年{day.month}月{day.day}日"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def sheet_date(day: dt.date, locale: str) -> str:
+    return japanese_date(day) if locale.startswith("ja") else format_date(day, "long")
+
+
+def qr_svg(data: str, module_mm: float, label: str) -> Markup:
+    """A QR code as inline SVG, sized so that each module is ``module_mm`` millimetres."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4,
+                         image_factory=qrcode.image.svg.SvgPathImage)
+    code.add_data(data)
+    code.make(fit=True)
+    size = (code.modules_count + 8) * module_mm
+    svg = code.make_image().to_string(encoding="unicode")
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{Markup.escape(label)}" width="{size:.2f}mm" '
+                               f'height="{size:.2f}mm" ', 1)
+    return Markup(svg)
+
+
+def application_url(procedure: Procedure, channel: Channel | None) -> str | None:
+    """The official online application: the recommended channel's page, else the first online one."""
+    if channel is not None and channel.url:
+        return channel.url
+    online = next((c for c in procedure.channels if c.kind == ChannelKind.ONLINE and c.url), None)
+    return online.url if online else None
+
+
+def render_handoff_html(*, handoff: dict, procedure: Procedure, channel: Channel | None, needs: dict,
+                        layout: str, public_base_url: str = "") -> str:
+    spec = LAYOUTS[layout]
+    locale = handoff["locale"] or "ja"
+    with force_locale(locale):
+        official = application_url(procedure, channel)
+        followup = f"{public_base_url.rstrip('/')}/h/{handoff['code']}" if public_base_url else None
+        created = dt.datetime.fromisoformat(handoff["created_at"]).date()
+        expires = dt.datetime.fromisoformat(handoff["expires_at"]).date()
+        return render_template(
+            "print/handoff.html", handoff=handoff, procedure=procedure, channel=channel, needs=needs,
+            layout=spec, locale=locale, official_url=official, followup_url=followup,
+            official_qr=qr_svg(official, spec.module_mm, "official") if official else None,
+            followup_qr=qr_svg(followup, spec.module_mm, "follow-up") if followup else None,
+            created=sheet_date(created, locale), expires=sheet_date(expires, locale))
+
+
+def render_handoff_pdf(**kwargs) -> bytes:
+    from weasyprint import HTML
+
+    html = render_handoff_html(**kwargs)
+    return HTML(string=html).write_pdf(font_config=font_configuration())
