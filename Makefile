@@ -6,10 +6,10 @@ KIOSK  := $(BIN)/kiosk
 VENDOR := kiosk/static/vendor
 FONTS  := /usr/share/fonts/truetype/bizud-gothic
 
-# Debian packages: WeasyPrint's Pango and the BIZ UDGothic font to run; Chromium, poppler and
-# zbar for the tests (browser tests, PDF text and QR decoding).
-DEBIAN_RUN  := fonts-morisawa-bizud-gothic libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-DEBIAN_TEST := chromium poppler-utils zbar-tools
+# Debian packages: WeasyPrint's Pango, the BIZ UDGothic font and `lp` (printing through the
+# ward's CUPS) to run; Chromium, poppler, zbar and a private CUPS server for the tests.
+DEBIAN_RUN  := fonts-morisawa-bizud-gothic libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 cups-client
+DEBIAN_TEST := chromium poppler-utils zbar-tools cups cups-client cups-filters
 
 .PHONY: run test setup test-setup lint messages translations vendor bench clean
 
@@ -27,12 +27,12 @@ setup: .make/debian-run $(BIN)/.installed vendor translations
 
 test-setup: .make/debian-test $(BIN)/.installed-test
 
-.make/debian-run: scripts/debian-packages.sh
+.make/debian-run: scripts/debian-packages.sh Makefile
 	@mkdir -p .make
 	@sh scripts/debian-packages.sh $(DEBIAN_RUN)
 	@touch $@
 
-.make/debian-test: scripts/debian-packages.sh
+.make/debian-test: scripts/debian-packages.sh Makefile
 	@mkdir -p .make
 	@sh scripts/debian-packages.sh $(DEBIAN_TEST)
 	@touch $@

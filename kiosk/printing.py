@@ -28,6 +28,8 @@ class PrintResult:
 
 
 def _run(args: list[str], data: bytes | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    # The CUPS tools translate their output (リクエスト ID は …): read it in the C locale.
+    env = {**(os.environ if env is None else env), "LC_ALL": "C", "LANG": "C"}
     return subprocess.run(args, input=data, capture_output=True, timeout=LP_TIMEOUT_SECONDS, env=env)
 
 
@@ -61,7 +63,7 @@ def _scheduler_running(env: dict | None) -> bool:
     if lpstat is None:
         return True
     try:
-        done = _run([lpstat, "-r"], env={**(os.environ if env is None else env), "LC_ALL": "C"})
+        done = _run([lpstat, "-r"], env=env)
     except subprocess.TimeoutExpired:
         return False
     return "scheduler is running" in done.stdout.decode(errors="replace")

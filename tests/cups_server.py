@@ -146,8 +146,8 @@ class PrivateCups:
         """Whether `lpstat -r` reaches the scheduler."""
         try:
             # lpstat's answer is translated (LANG=ja_JP.UTF-8 gives Japanese): read it in the C locale.
-            done = subprocess.run([_which("lpstat") or "lpstat", "-r"], capture_output=True, text=True, env={**self.env, "LC_ALL": "C"},
-                                  timeout=5)
+            done = subprocess.run([_which("lpstat") or "lpstat", "-r"], capture_output=True, text=True,
+                                  env={**self.env, "LC_ALL": "C"}, timeout=5)
         except (OSError, subprocess.TimeoutExpired):
             return False
         return done.returncode == 0 and "scheduler is running" in done.stdout

@@ -144,3 +144,49 @@ def test_follow_up_pages_need_staff(staff_app):
     client = staff_app.test_client()
     assert client.get("/staff/handoffs").status_code == 302
     assert client.get("/staff/handoffs/ABCDEFGHJ").status_code == 302
+
+
+def test_printing_a_sheet_through_a_real_cups_server(staff_app, tmp_path, monkeypatch):
+    """A private cupsd with a file-backed PDF queue: the kiosk prints, the job's output is found;
+    with CUPS stopped, the kiosk says so and the handoff is still saved."""
+    import subprocess
+    import time
+
+    from kiosk.resident_sessions import create_enrollment_token
+    from tests.cups_server import DEBIAN_PACKAGES, PrivateCups, cups_available
+
+    assert cups_available(), f"needs the Debian packages {DEBIAN_PACKAGES} (make test installs them)"
+    output = tmp_path / "printed.pdf"
+    with PrivateCups() as cups:
+        cups.add_pdf_queue("kioskq", output)
+        monkeypatch.setenv("CUPS_SERVER", cups.socket)
+        db = connect(staff_app.config["DATABASE"])
+        device = db.table("devices").insert({"name": "北 キオスク", "kind": "kiosk", "site_id": 1,
+                                             "printer_queue": "kioskq", "paper": "80mm",
+                                             "created_at": "2026-01-01"}).last_pk
+        token = create_enrollment_token(db, device)
+        db.conn.commit()
+        db.conn.close()
+        kiosk = Kiosk(staff_app)
+        kiosk.post(f"/enroll/{token}")
+        kiosk.post("/start", lang="ja")
+        location = kiosk.handoff("print")
+        assert "result=printed" in location, location
+        assert text_of(soup(kiosk.client.get(location)).select_one("h1")) == "案内シートを印刷しました"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (output.exists() and output.stat().st_size):
+            time.sleep(0.2)
+        assert output.read_bytes().startswith(b"%PDF")
+        text = subprocess.run(["pdftotext", str(output), "-"], capture_output=True, text=True).stdout
+        assert "住民票の写しの交付" in text
+        [record] = rows(staff_app, "select code, site_id, device_id from handoffs")
+        assert (record["site_id"], record["device_id"]) == (1, device)
+
+        cups.stop()
+        location = kiosk.handoff("print")
+        assert "result=no-cups" in location, location
+        page = soup(kiosk.client.get(location))
+        assert text_of(page.select_one("h1")) == "印刷できませんでした"
+        assert "印刷の仕組みが動いていません" in text_of(page.select_one(".k-notice--warning"))
+        assert page.select_one(".k-qr-figure svg")
+        assert len(rows(staff_app, "select id from handoffs")) == 2  # saved before printing
