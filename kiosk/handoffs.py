@@ -82,6 +82,14 @@ def open_handoffs(db: sqlite_utils.Database, site_id: int | None) -> list[dict]:
     return rows
 
 
+def kiosk_activity(db: sqlite_utils.Database, session_ref: str | None) -> list[dict]:
+    """What the resident did at the kiosk in the session that made the handoff (anonymous events)."""
+    if not session_ref:
+        return []
+    return list(db.query("select event, procedure_id, channel_id, detail, occurred_at from kiosk_events "
+                         "where session_ref = ? order by id", [session_ref]))
+
+
 def notes(db: sqlite_utils.Database, handoff_id: int) -> list[dict]:
     return list(db.query("select handoff_notes.*, users.display_name from handoff_notes "
                          "left join users on users.id = handoff_notes.user_id where handoff_id = ? order by at",

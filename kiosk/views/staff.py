@@ -169,6 +169,7 @@ def _render_handoff(record: dict, error: str | None = None, note: str = "", stat
                         [record["device_id"]]).fetchone() if record["device_id"] else None
     return render_page("staff/handoff.html", handoff=record, procedure=proc, channel=channel,
                        notes=handoffs.notes(db, record["id"]), site_name=site[0] if site else None,
+                       activity=handoffs.kiosk_activity(db, record["session_ref"]), catalog=catalog,
                        device_name=device[0] if device else None, error=error, note=note,
                        statuses=HANDOFF_STATUS_LABELS), status
 

@@ -127,6 +127,8 @@ def test_staff_follow_up(kiosk, staff_client, staff_app):
     assert found.headers["Location"] == f"/staff/handoffs/{code}"
     detail = soup(staff.get(found.headers["Location"]))
     assert "住民票の写しの交付" in text_of(detail)
+    activity = [text_of(li) for li in detail.select(".k-activity li")]
+    assert any("手続きを選んだ" in line for line in activity) and any("印刷できなかった" in line for line in activity)
     refused = staff.post(f"/staff/handoffs/{code}/note", {"note": "番号 123456789018"})
     assert refused.status_code == 400 and "個人番号" in text_of(soup(refused))
     assert staff.post(f"/staff/handoffs/{code}/note", {"note": "電話で連絡済み"}).status_code == 303
