@@ -140,6 +140,18 @@ def _device_form(form, site_ids: set[int]) -> tuple[dict, dict]:
     return values, errors
 
 
+def _device_record(values: dict) -> dict:
+    """A validated device form as the row to store."""
+    return {"name": values["name"], "kind": values["kind"], "site_id": int(values["site_id"]),
+            "printer_queue": values["printer_queue"] or None, "paper": values["paper"]}
+
+
+def _device_values(row: dict) -> dict:
+    """A stored device as the form's values."""
+    return {"name": row["name"], "kind": row["kind"], "site_id": str(row["site_id"] or ""),
+            "printer_queue": row["printer_queue"] or "", "paper": row["paper"] or "a4"}
+
+
 def _active_sites(db) -> list[dict]:
     return list(db.query("select id, name from sites where archived_at is null order by id"))
 
@@ -152,8 +164,7 @@ def devices():
     if request.method == "POST":
         values, errors = _device_form(request.form, {s["id"] for s in sites_list})
         if not errors:
-            record = {"name": values["name"], "kind": values["kind"], "site_id": int(values["site_id"]),
-                      "printer_queue": values["printer_queue"] or None, "paper": values["paper"]}
+            record = _device_record(values)
             with transaction(db):
                 device_id = db.table("devices").insert({**record, "created_at": now_iso()}).last_pk
                 audit(db, g.user["id"], "create", "device", device_id, None, record)
@@ -177,13 +188,11 @@ def device(device_id: int):
     db = get_db()
     before = _get_device(db, device_id)
     sites_list = _active_sites(db)
-    values, errors = {"name": before["name"], "kind": before["kind"], "site_id": str(before["site_id"] or ""),
-                      "printer_queue": before["printer_queue"] or "", "paper": before["paper"] or "a4"}, {}
+    values, errors = _device_values(before), {}
     if request.method == "POST":
         values, errors = _device_form(request.form, {s["id"] for s in sites_list})
         if not errors:
-            record = {"name": values["name"], "kind": values["kind"], "site_id": int(values["site_id"]),
-                      "printer_queue": values["printer_queue"] or None, "paper": values["paper"]}
+            record = _device_record(values)
             with transaction(db):
                 db.table("devices").update(device_id, record)
                 audit(db, g.user["id"], "update", "device", device_id, {k: before[k] for k in record}, record)
@@ -203,8 +212,7 @@ def enroll_device(device_id: int):
     with transaction(db):
         audit(db, g.user["id"], "enrollment-link", "device", device_id)
     link = url_for("kiosk.enroll", token=token, _external=True)
-    values = {"name": device_row["name"], "kind": device_row["kind"], "site_id": str(device_row["site_id"] or ""),
-              "printer_queue": device_row["printer_queue"] or "", "paper": device_row["paper"] or "a4"}
+    values = _device_values(device_row)
     return render_page("admin/device.html", device=device_row, sites=_active_sites(db), form=values, errors={},
                        kinds=DEVICE_KINDS, papers=PAPERS, link=link, qr=svg_qr(link, _("登録リンクのQRコード")))
 

@@ -6,17 +6,12 @@ from __future__ import annotations
 import pytest
 
 from kiosk.db import connect
-from tests.fixtures import soup, text_of
+from tests.fixtures import query_rows, soup, text_of
 
 HX = {"HX-Request": "true"}
 
 
-def rows(app, sql, params=()):
-    db = connect(app.config["DATABASE"])
-    try:
-        return list(db.query(sql, params))
-    finally:
-        db.conn.close()
+rows = query_rows
 
 
 class Kiosk:

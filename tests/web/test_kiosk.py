@@ -8,7 +8,7 @@ import pytest
 
 from kiosk.db import connect
 from kiosk.resident_sessions import create_enrollment_token
-from tests.fixtures import soup, text_of
+from tests.fixtures import query_rows, soup, text_of
 
 HX = {"HX-Request": "true"}
 
@@ -37,12 +37,7 @@ def kiosk(ledger_app):
     return Kiosk()
 
 
-def rows(app, sql, params=()):
-    db = connect(app.config["DATABASE"])
-    try:
-        return list(db.query(sql, params))
-    finally:
-        db.conn.close()
+rows = query_rows
 
 
 def test_start_screen_offers_start_and_languages(client):

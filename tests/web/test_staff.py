@@ -12,15 +12,9 @@ import pytest
 
 from kiosk.db import connect
 from tests.conftest import PASSWORD
-from tests.fixtures import soup, text_of
+from tests.fixtures import query_rows, soup, text_of
 
-
-def rows(app, sql, params=()):
-    db = connect(app.config["DATABASE"])
-    try:
-        return list(db.query(sql, params))
-    finally:
-        db.conn.close()
+rows = query_rows
 
 
 # (method, path, the least role that may use it)
