@@ -206,6 +206,16 @@ def _m0007(db: sqlite_utils.Database) -> None:
     db.table("devices").add_column("paper", str)
 
 
+@migration("0008_ledger_readings")
+def _m0008(db: sqlite_utils.Database) -> None:
+    # The seal-free list now also searches the katakana reading of each name.
+    from .catalog.ledger import search_text
+
+    rows = list(db.query("select key, name, department, legal_basis, note from ledger_entries"))
+    for row in rows:
+        db.execute("update ledger_entries set search_text = ? where key = ?", [search_text(row), row["key"]])
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from ..assistant.text import is_kana, shared_analyzer, to_katakana
 from ..db import now_iso, transaction
 
 COLUMNS = {
@@ -93,8 +94,12 @@ def normalise(text: str) -> str:
 
 
 def search_text(row: dict) -> str:
+    """What the seal-free list searches: the text, folded, and the katakana reading of the
+    procedure's name (so that じゅうみんひょう finds 住民票)."""
     parts = (row.get("name"), row.get("department"), row.get("legal_basis"), row.get("note"))
-    return normalise(" ".join(p for p in parts if p)).casefold()
+    text = normalise(" ".join(p for p in parts if p)).casefold()
+    reading = shared_analyzer().analyze(row.get("name") or "").reading
+    return f"{text} {reading}" if reading else text
 
 
 def _parse_date(value: str) -> str:
@@ -253,8 +258,12 @@ def find_seal_free(db: sqlite_utils.Database, filters: LedgerFilters, page_size:
         where.append("online = ?")
         params.append(filters.online)
     for term in normalise(filters.query).casefold().split():
-        where.append("instr(search_text, ?) > 0")
-        params.append(term)
+        if is_kana(term):  # kana typed: also match the names' readings
+            where.append("(instr(search_text, ?) > 0 or instr(search_text, ?) > 0)")
+            params += [term, to_katakana(term).replace("・", "")]
+        else:
+            where.append("instr(search_text, ?) > 0")
+            params.append(term)
     clause = " and ".join(where)
     total = next(db.query(f"select count(*) as n from ledger_entries where {clause}", params))["n"]
     pages = max(1, -(-total // page_size))

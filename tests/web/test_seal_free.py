@@ -79,3 +79,11 @@ def test_pagination_links_keep_filters(client):
     assert "2 /" in text_of(second.select_one(".k-pagination__status"))
     # A page past the end shows the last page rather than an error.
     assert client.get("/seal-free?page=9999").status_code == 200
+
+
+def test_kana_finds_kanji_names(client):
+    kanji = soup(client.get("/seal-free", query_string={"q": "住民票"}))
+    kana = soup(client.get("/seal-free", query_string={"q": "じゅうみんひょう"}))
+    names = [text_of(r.select_one("td")) for r in kana.select(".k-table tbody tr")]
+    assert names and all("住民票" in n for n in names)
+    assert count_in(kana) >= 1 and count_in(kana) <= count_in(kanji)
