@@ -57,6 +57,14 @@ def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
     app.config["VERSION"] = __version__
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config["SECURE_COOKIES"])
+    if app.config["PROXY_HOPS"]:
+        # Behind the ward's HTTPS proxy: take the client address and scheme from exactly that many
+        # proxies (throttling and rate limits count residents, not the proxy; cookies are Secure).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     db.init_app(app)
     if not cli:
@@ -67,8 +75,9 @@ def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
     auth.init_app(app)
 
     from .views import admin, kiosk, public, staff
-    from .web import init_web
+    from .web import IdConverter, init_web
 
+    app.url_map.converters["id"] = IdConverter  # before the blueprints' rules are added
     init_web(app)
     app.register_blueprint(kiosk.bp)
     app.register_blueprint(public.bp)

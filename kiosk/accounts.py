@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -42,8 +43,9 @@ def create_user(db: sqlite_utils.Database, username: str, role: str, password: s
     username = username.strip()
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
-    if not username or len(username) > 50 or not username.isprintable() or " " in username:
-        raise AccountError("the username must be 1–50 characters without spaces")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,49}", username):
+        raise AccountError("the username must be 1–50 letters, digits, '.', '_' or '-' (starting with a letter "
+                           "or digit)")
     if find_user(db, username) is not None:
         raise AccountError(f"the username {username!r} is taken")
     validate_new_password(password)
@@ -66,10 +68,18 @@ def get_user(db: sqlite_utils.Database, user_id: int) -> dict | None:
 
 
 def set_password(db: sqlite_utils.Database, user_id: int, password: str) -> None:
+    """A new password also ends every session of the account."""
     validate_new_password(password)
     with transaction(db):
         db.table("users").update(user_id, {"password_hash": generate_password_hash(password),
                                            "failed_logins": 0, "locked_until": None})
+        end_all_sessions(db, user_id)
+
+
+def end_all_sessions(db: sqlite_utils.Database, user_id: int) -> None:
+    """Sessions live in signed cookies; bumping the account's session version invalidates them all."""
+    with transaction(db):
+        db.execute("update users set session_version = session_version + 1 where id = ?", [user_id])
 
 
 def set_disabled(db: sqlite_utils.Database, user_id: int, disabled: bool) -> None:
@@ -125,16 +135,17 @@ def sign_in(db: sqlite_utils.Database, username: str, password: str, address: st
         return SignIn(get_user(db, user["id"]), None)
     if user and valid:
         return SignIn(None, "disabled")
+    # Counted inside one write transaction, incrementing in SQL: parallel wrong passwords cannot
+    # overwrite each other's count.
     with transaction(db):
         db.table("login_failures").insert({"address_hash": hashed, "at": now_iso()})
         db.execute("delete from login_failures where at < ?", [window_start])
         if user:
-            failed = user["failed_logins"] + 1
-            changes = {"failed_logins": failed}
+            failed = db.execute("update users set failed_logins = failed_logins + 1 where id = ? "
+                                "returning failed_logins", [user["id"]]).fetchone()[0]
             if failed >= throttle.max_failures:
                 until = now + dt.timedelta(minutes=throttle.lock_minutes)
-                changes.update(failed_logins=0, locked_until=until.isoformat(timespec="seconds"))
-            db.table("users").update(user["id"], changes)
-            if failed >= throttle.max_failures:
+                db.execute("update users set failed_logins = 0, locked_until = ? where id = ?",
+                           [until.isoformat(timespec="seconds"), user["id"]])
                 return SignIn(None, "locked", throttle.lock_minutes)
     return SignIn(None, "invalid")

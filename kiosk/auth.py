@@ -36,11 +36,16 @@ def load_user() -> None:
         session["signed_out_idle"] = True
         return
     user = get_user(get_db(), user_id)
-    if user is None or user["disabled_at"]:
+    if user is None or user["disabled_at"] or user["session_version"] != session.get("version", 0):
         session.pop("user_id", None)
         return
     g.user = user
-    session["seen_at"] = time.time()
+    if request.endpoint not in BACKGROUND_ENDPOINTS:  # a poll is not someone at the tablet
+        session["seen_at"] = time.time()
+
+
+# Requests a page makes by itself (the help queue's polling): they do not count as activity.
+BACKGROUND_ENDPOINTS = {"staff.help_queue"}
 
 
 def start_session(user: dict) -> None:
@@ -50,6 +55,7 @@ def start_session(user: dict) -> None:
     if lang:
         session["lang"] = lang
     session["user_id"] = user["id"]
+    session["version"] = user["session_version"]
     session["site_id"] = user["site_id"]
     session["seen_at"] = time.time()
 
@@ -67,7 +73,12 @@ def role_required(role: str):
         @functools.wraps(view)
         def wrapped(*args, **kwargs):
             if g.get("user") is None:
-                return redirect(url_for("staff.login", next=request.full_path if request.method == "GET" else None))
+                login = url_for("staff.login", next=request.full_path if request.method == "GET" else None)
+                if request.headers.get("HX-Request") == "true":  # load the sign-in page, not into a fragment
+                    response = current_app.response_class(status=204)
+                    response.headers["HX-Redirect"] = login
+                    return response
+                return redirect(login)
             if not has_role(g.user, role):
                 abort(403)
             return view(*args, **kwargs)

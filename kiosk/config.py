@@ -27,6 +27,8 @@ SETTINGS: dict[str, tuple[object, type]] = {
     "LOGIN_LOCK_MINUTES": (15, int),
     "LOGIN_MAX_ADDRESS_FAILURES": (20, int),
     "TIMEZONE": ("Asia/Tokyo", str),
+    "PROXY_HOPS": (0, int),
+    "SECURE_COOKIES": (0, int),
     "HANDOFF_DAYS": (90, int),
     "PUBLIC_BASE_URL": ("", str),
     "HANDOFF_LOOKUPS_PER_10_MINUTES": (30, int),

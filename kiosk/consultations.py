@@ -115,6 +115,8 @@ def parse_consultation(form, *, topics_allowed: set[str], sites_allowed: set[int
     started = _one(form, "started_at")
     try:
         local = dt.datetime.strptime(started, "%Y-%m-%dT%H:%M")
+        if not 2000 <= local.year <= 2100:
+            raise ValueError("out of range")
         moment = local.replace(tzinfo=ZoneInfo(timezone)).astimezone(dt.UTC)
         if moment > now + dt.timedelta(minutes=10):
             errors["started_at"] = _("開始時刻が未来になっています。")

@@ -216,6 +216,11 @@ def _m0008(db: sqlite_utils.Database) -> None:
         db.execute("update ledger_entries set search_text = ? where key = ?", [search_text(row), row["key"]])
 
 
+@migration("0009_session_version")
+def _m0009(db: sqlite_utils.Database) -> None:
+    db.table("users").add_column("session_version", int, not_null_default=0)
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
@@ -22,12 +23,16 @@ LOOKUP_WINDOW_MINUTES = 10
 
 def create_handoff(db: sqlite_utils.Database, *, procedure_id: str, channel_id: str | None,
                    session_ref: str | None, readiness: list | None, site_id: int | None,
-                   device_id: int | None, locale: str, days: int) -> dict:
+                   device_id: int | None, locale: str, days: int, timezone: str = "Asia/Tokyo") -> dict:
     now = dt.datetime.now(dt.UTC)
+    # Valid to the end of the printed day, in the ward's time zone.
+    zone = ZoneInfo(timezone)
+    last_day = (now.astimezone(zone) + dt.timedelta(days=days)).date()
+    expires_at = dt.datetime.combine(last_day, dt.time(23, 59, 59), zone).astimezone(dt.UTC)
     record = {"procedure_id": procedure_id, "channel_id": channel_id, "session_ref": session_ref,
               "readiness": json.dumps(readiness or [], ensure_ascii=False), "site_id": site_id,
               "device_id": device_id, "locale": locale, "created_at": now.isoformat(timespec="seconds"),
-              "expires_at": (now + dt.timedelta(days=days)).isoformat(timespec="seconds"), "status": "open",
+              "expires_at": expires_at.isoformat(timespec="seconds"), "status": "open",
               "updated_at": now.isoformat(timespec="seconds")}
     with transaction(db):
         for _ in range(5):  # 40 random bits: a collision is rare, but never a crash
@@ -39,6 +44,7 @@ def create_handoff(db: sqlite_utils.Database, *, procedure_id: str, channel_id: 
 
 
 def _with_state(row: dict) -> dict:
+    """Adds expired (a time fact) and state (what staff see: expired unless resolved)."""
     row["expired"] = dt.datetime.fromisoformat(row["expires_at"]) < dt.datetime.now(dt.UTC)
     row["state"] = "expired" if row["expired"] and row["status"] != "resolved" else row["status"]
     row["readiness"] = json.loads(row["readiness"] or "[]")

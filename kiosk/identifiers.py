@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Digits separated by spaces or dash-like characters (an ー typed for a hyphen included).
-_SEPARATOR = r"[\s\-‐‑‒–—―ー−]"
-_DIGIT_RUN = re.compile(rf"(?<![0-9])[0-9](?:{_SEPARATOR}*[0-9])*(?![0-9])")
-_PHONE = re.compile(r"(?<![0-9])(?:\+81[\s-]?|0)[0-9]{1,4}[\s-]?[0-9]{1,4}[\s-]?[0-9]{3,4}(?![0-9])")
+# Characters that may stand between the digit groups of a typed number.
+_SEPARATOR_CHARS = " \t\n\r\u3000-‐‑‒–—―ー−_.,/・、〜~()（）[]［］"
+_PHONE = re.compile(r"(?<![0-9])(?:\+81[\s-]?|0)\(?[0-9]{1,4}\)?[\s.-]?[0-9]{1,4}[\s.-]?[0-9]{3,4}(?![0-9])")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# How a 個人番号 is written: 12 digits in one group, or 4-4-4. Other groupings (a date and a
+# time, 2025-01-15 1400) are not taken for one, however their digits add up.
+_MYNUMBER_GROUPINGS = ((12,), (4, 4, 4))
 
 
 def is_number(text: str) -> bool:
@@ -24,7 +26,34 @@ def is_number(text: str) -> bool:
 
 
 def _normalise(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
+    """NFKC, every kind of decimal digit as 0-9 (全角, Arabic-Indic, Devanagari…), and invisible
+    format characters (zero-width space, word joiner, soft hyphen) removed."""
+    out = []
+    for ch in unicodedata.normalize("NFKC", text):
+        if unicodedata.category(ch) == "Cf":
+            continue
+        digit = unicodedata.decimal(ch, None)
+        out.append(str(digit) if digit is not None else ch)
+    return "".join(out)
+
+
+def _digit_groups(text: str) -> list[list[str]]:
+    """Runs of digit groups: digits separated only by separator characters form one run."""
+    runs, groups, current, gap = [], [], "", ""
+    for ch in text + "\x00":
+        if ch.isdigit():
+            current += ch
+            continue
+        if current:
+            groups.append(current)
+            current = ""
+        if ch in _SEPARATOR_CHARS and groups:
+            gap += ch
+            continue
+        if groups:
+            runs.append(groups)
+        groups, gap = [], ""
+    return runs
 
 
 def mynumber_check_digit(first_eleven: str) -> int:
@@ -45,17 +74,22 @@ def is_valid_mynumber(digits: str) -> bool:
 
 
 def find_mynumbers(text: str) -> list[str]:
-    """Every 12-digit number in ``text`` that passes the 個人番号 check digit."""
+    """Every 12-digit number in ``text`` that passes the 個人番号 check digit, written as one
+    group of 12 or as 4-4-4, wherever it stands among other numbers."""
     found = []
-    for run in _DIGIT_RUN.finditer(_normalise(text)):
-        digits = re.sub(r"[^0-9]", "", run.group())
-        if is_valid_mynumber(digits):
-            found.append(digits)
+    for groups in _digit_groups(_normalise(text)):
+        for start in range(len(groups)):
+            for grouping in _MYNUMBER_GROUPINGS:
+                window = groups[start:start + len(grouping)]
+                if tuple(len(g) for g in window) == grouping:
+                    digits = "".join(window)
+                    if is_valid_mynumber(digits) and digits not in found:
+                        found.append(digits)
     return found
 
 
 def find_phone_numbers(text: str) -> list[str]:
-    normalised = _normalise(text).replace("ー", "-")
+    normalised = re.sub(r"[ー−‐‑–—]", "-", _normalise(text))
     return [m.group() for m in _PHONE.finditer(normalised)
             if 10 <= len(re.sub(r"[^0-9]", "", m.group().replace("+81", "0"))) <= 11]
 

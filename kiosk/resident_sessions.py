@@ -40,6 +40,7 @@ def _hash(secret: str) -> str:
 # --- devices ----------------------------------------------------------------------------------
 
 ENROLLMENT_HOURS = 24
+MAX_UNASSIGNED_CALLS = 5
 
 
 def create_enrollment_token(db: sqlite_utils.Database, device_id: int) -> str:
@@ -162,6 +163,11 @@ def create_help_request(db: sqlite_utils.Database, session_ref: str | None, devi
             [session_ref, session_ref, session_ref, device.id if device else None]).fetchone()
         if waiting:
             return None
+        if device is None:  # calls from unassigned kiosks show on every tablet: keep them few
+            unassigned = db.execute("select count(*) from help_requests where site_id is null and "
+                                    "status in ('open', 'claimed')").fetchone()[0]
+            if unassigned >= MAX_UNASSIGNED_CALLS:
+                return None
         table.insert({"site_id": device.site_id if device else None, "device_id": device.id if device else None,
                       "session_ref": session_ref, "procedure_id": procedure_id, "status": "open",
                       "created_at": now_iso()})

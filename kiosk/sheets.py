@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import qrcode
 import qrcode.image.svg
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale, format_date
 from markupsafe import Markup
 
@@ -91,8 +92,9 @@ def render_handoff_html(*, handoff: dict, procedure: Procedure, channel: Channel
     with force_locale(locale):
         official = application_url(procedure, channel)
         followup = f"{public_base_url.rstrip('/')}/h/{handoff['code']}" if public_base_url else None
-        created = dt.datetime.fromisoformat(handoff["created_at"]).date()
-        expires = dt.datetime.fromisoformat(handoff["expires_at"]).date()
+        zone = ZoneInfo(current_app.config["TIMEZONE"])  # the ward's calendar day, not UTC's
+        created = dt.datetime.fromisoformat(handoff["created_at"]).astimezone(zone).date()
+        expires = dt.datetime.fromisoformat(handoff["expires_at"]).astimezone(zone).date()
         return render_template(
             "print/handoff.html", handoff=handoff, procedure=procedure, channel=channel, needs=needs,
             layout=spec, locale=locale, official_url=official, followup_url=followup,

@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 # The app serves every asset itself (the ward network is closed): nothing from elsewhere.
 CONTENT_SECURITY_POLICY = (
@@ -92,6 +93,13 @@ def to_step_states(titles, current: int) -> list[dict]:
         state = "completed" if number < current else "current" if number == current else "upcoming"
         states.append({"text": title, "state": state})
     return states
+
+
+class IdConverter(IntegerConverter):
+    """Row ids in URLs: a number SQLite can hold (larger ones are a 404, not a 500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, max=2**63 - 1)
 
 
 def init_web(app: Flask) -> None:

@@ -94,7 +94,7 @@ def sites():
         400 if errors else 200
 
 
-@bp.route("/sites/<int:site_id>", methods=["GET", "POST"])
+@bp.route("/sites/<id:site_id>", methods=["GET", "POST"])
 def site(site_id: int):
     db = get_db()
     rows = list(db.query("select * from sites where id = ?", [site_id]))
@@ -183,7 +183,7 @@ def _get_device(db, device_id: int) -> dict:
     return rows[0]
 
 
-@bp.route("/devices/<int:device_id>", methods=["GET", "POST"])
+@bp.route("/devices/<id:device_id>", methods=["GET", "POST"])
 def device(device_id: int):
     db = get_db()
     before = _get_device(db, device_id)
@@ -202,7 +202,7 @@ def device(device_id: int):
                        kinds=DEVICE_KINDS, papers=PAPERS, link=None, qr=None), 400 if errors else 200
 
 
-@bp.post("/devices/<int:device_id>/enroll")
+@bp.post("/devices/<id:device_id>/enroll")
 def enroll_device(device_id: int):
     db = get_db()
     device_row = _get_device(db, device_id)
@@ -217,7 +217,7 @@ def enroll_device(device_id: int):
                        kinds=DEVICE_KINDS, papers=PAPERS, link=link, qr=svg_qr(link, _("登録リンクのQRコード")))
 
 
-@bp.post("/devices/<int:device_id>/revoke")
+@bp.post("/devices/<id:device_id>/revoke")
 def revoke_device(device_id: int):
     db = get_db()
     device_row = _get_device(db, device_id)
@@ -251,20 +251,25 @@ def users():
             try:
                 user_id = create_user(db, values["username"], values["role"], password, values["display_name"], site_id)
             except AccountError:
-                errors["username"] = _("ユーザー名は空白なしの50文字以内で、ほかの人と重ならないものにしてください。")
+                errors["username"] = _("ユーザー名は英数字と「.」「_」「-」の50文字以内で、"
+                                       "ほかの人と重ならないものにしてください。")
             else:
                 with transaction(db):
                     audit(db, g.user["id"], "create", "user", user_id, None,
                           {k: v for k, v in values.items() if k != "site_id"} | {"site_id": site_id})
                 created = {"username": values["username"], "password": password}
                 values = {"role": "supporter"}
+    return _users_page(db, values, errors, created=created)
+
+
+def _users_page(db, values: dict, errors: dict, created: dict | None = None, reset: dict | None = None):
     rows = list(db.query("select users.*, sites.name as site_name from users "
                          "left join sites on sites.id = users.site_id order by users.username"))
-    return render_page("admin/users.html", rows=rows, sites=sites_list, form=values, errors=errors,
-                       roles=ROLE_LABELS, created=created), 400 if errors else 200
+    return render_page("admin/users.html", rows=rows, sites=_active_sites(db), form=values, errors=errors,
+                       roles=ROLE_LABELS, created=created, reset=reset), 400 if errors else 200
 
 
-@bp.post("/users/<int:user_id>/<action>")
+@bp.post("/users/<id:user_id>/<action>")
 def user_action(user_id: int, action: str):
     db = get_db()
     user = get_user(db, user_id)
@@ -273,18 +278,19 @@ def user_action(user_id: int, action: str):
     if action == "disable" and user_id == g.user["id"]:
         flash(_("自分のアカウントは無効にできません。"))
         return redirect(url_for("admin.users"), 303)
-    with transaction(db):
-        if action == "reset-password":
-            password = generate_password()
+    if action == "reset-password":
+        # Shown in this response only: a flashed message would travel in the session cookie.
+        password = generate_password()
+        with transaction(db):
             set_password(db, user_id, password)
             audit(db, g.user["id"], "reset-password", "user", user_id)
-            flash(_("%(user)s の新しいパスワード: %(password)s（この画面でだけ表示します）",
-                    user=user["username"], password=password))
-        else:
-            set_disabled(db, user_id, action == "disable")
-            audit(db, g.user["id"], action, "user", user_id)
-            flash(_("%(user)s を無効にしました。", user=user["username"]) if action == "disable"
-                  else _("%(user)s を有効にしました。", user=user["username"]))
+        return _users_page(db, {"role": "supporter"}, {},
+                           reset={"username": user["username"], "password": password})
+    with transaction(db):
+        set_disabled(db, user_id, action == "disable")
+        audit(db, g.user["id"], action, "user", user_id)
+    flash(_("%(user)s を無効にしました。", user=user["username"]) if action == "disable"
+          else _("%(user)s を有効にしました。", user=user["username"]))
     return redirect(url_for("admin.users"), 303)
 
 
@@ -314,6 +320,13 @@ def audit_log():
     return render_page("admin/audit.html", rows=rows, page=page, pages=pages, total=total)
 
 
+def excel_safe(cell):
+    """Text that Excel would run as a formula (=, +, -, @, tab, CR first) is kept as text."""
+    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + cell
+    return cell
+
+
 @bp.get("/audit.csv")
 def audit_csv():
     """The whole audit log as CSV for Excel (UTF-8 with BOM), streamed; the export is logged."""
@@ -332,7 +345,7 @@ def audit_csv():
             writer.writerow(AUDIT_COLUMNS)
             cursor = stream_db.conn.execute(f"{AUDIT_QUERY} order by audit_log.id")
             while batch := cursor.fetchmany(500):
-                writer.writerows(batch)
+                writer.writerows([[excel_safe(cell) for cell in row] for row in batch])
                 yield buffer.getvalue()
                 buffer.seek(0)
                 buffer.truncate()

@@ -42,6 +42,7 @@ DEVICE_COOKIE = "kiosk_device"
 # kiosk to its site. The session cookie is expired explicitly instead.
 CLEAR_SITE_DATA = '"cache", "storage"'
 PURGE_EVERY_SECONDS = 60
+MAX_HANDOFFS_PER_SESSION = 5
 
 
 def max_idle_seconds() -> float:
@@ -214,7 +215,7 @@ def _procedure_and_channel(procedure_id: str, channel_id: str):
     return proc, channel
 
 
-@bp.get("/guide/<procedure_id>/<channel_id>/<int:number>")
+@bp.get("/guide/<procedure_id>/<channel_id>/<id:number>")
 def step(procedure_id: str, channel_id: str, number: int):
     proc, channel = _procedure_and_channel(procedure_id, channel_id)
     if not 1 <= number <= len(channel.steps):
@@ -355,11 +356,16 @@ def create_handoff():
     if state is None:  # the sheet belongs to a kiosk session
         return redirect(url_for("kiosk.start"), 303)
     config = current_app.config
+    if len(state.get("handoffs", [])) >= MAX_HANDOFFS_PER_SESSION:
+        # A resident needs a sheet or two, not dozens: more means a stuck button or a script.
+        flash(_("案内シートはもう作りました。職員におたずねください。"))
+        return redirect(url_for("kiosk.handoff", code=state["handoffs"][-1]), 303)
     answers = state["answers"] if state.get("procedure_id") == proc.id else []
     record = handoffs.create_handoff(
         get_db(), procedure_id=proc.id, channel_id=channel.id if channel else None, session_ref=state["ref"],
         readiness=answers, site_id=g.device.site_id if g.device else None, device_id=g.device.id if g.device else None,
-        locale=state.get("locale") or config["DEFAULT_LOCALE"], days=config["HANDOFF_DAYS"])
+        locale=state.get("locale") or config["DEFAULT_LOCALE"], days=config["HANDOFF_DAYS"],
+        timezone=config["TIMEZONE"])
     state.setdefault("handoffs", []).append(record["code"])
     save_session(get_db(), g.kiosk_session_id, state)
     _event("handoff_created", state, proc.id, channel.id if channel else None)

@@ -65,7 +65,7 @@ def handoff(typed: str):
     record = find_handoff(db, typed)
     catalog = get_catalog()
     proc = catalog.procedures.get(record["procedure_id"]) if record else None
-    if record is None or record["state"] == "expired" or proc is None:
+    if record is None or record["expired"] or proc is None:
         return render_page("public/handoff_missing.html", limited=False), 404
     channel = proc.channel(record["channel_id"]) if record["channel_id"] else None
     return render_page("public/handoff.html", handoff=record, procedure=proc, channel=channel,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from .. import consultations as log
 from .. import handoffs
-from ..accounts import Throttle, has_role, sign_in
+from ..accounts import Throttle, end_all_sessions, has_role, sign_in
 from ..auth import current_site_id, end_session, role_required, start_session
 from ..catalog import get_catalog
 from ..db import get_db
@@ -56,6 +58,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if g.get("user"):
+        end_all_sessions(get_db(), g.user["id"])  # a copied cookie stops working too
     end_session()
     flash(_("サインアウトしました。"))
     return redirect(url_for("staff.login"), 303)
@@ -81,10 +85,20 @@ def home():
     db = get_db()
     site_id = current_site_id()
     sites = _allowed_sites()
-    return render_page("staff/home.html", "help_queue", requests=waiting_requests(db, site_id),
+    requests = waiting_requests(db, site_id)
+    version = queue_version(requests)
+    if is_htmx() and request.args.get("v") == version:
+        return "", 204  # unchanged: nothing is swapped, focus stays where it is
+    return render_page("staff/home.html", "help_queue", requests=requests, queue_version=version,
                        recent=log.recent_consultations(db, site_id, 10),
                        site_items=[(str(s["id"]), s["name"]) for s in sites],
                        site_id=site_id, catalog=get_catalog(), vocab=log)
+
+
+def queue_version(requests: list[dict]) -> str:
+    """A fingerprint of what the help queue shows, so that a poll can answer "unchanged"."""
+    shown = [(r["id"], r["status"], r["claimed_by"], r["waiting_minutes"]) for r in requests]
+    return hashlib.sha1(repr(shown).encode()).hexdigest()[:12]
 
 
 @bp.get("/help")
@@ -106,7 +120,7 @@ def _help_action(request_id: int, action) -> object:
     return redirect(url_for("staff.home"), 303)
 
 
-@bp.post("/help/<int:request_id>/claim")
+@bp.post("/help/<id:request_id>/claim")
 @role_required("supporter")
 def claim_help(request_id: int):
     def act(db, rid, user, site):
@@ -115,7 +129,7 @@ def claim_help(request_id: int):
     return _help_action(request_id, act)
 
 
-@bp.post("/help/<int:request_id>/resolve")
+@bp.post("/help/<id:request_id>/resolve")
 @role_required("supporter")
 def resolve_help(request_id: int):
     return _help_action(request_id, resolve)
@@ -158,7 +172,8 @@ def handoff_detail(code: str):
     return _render_handoff(record)
 
 
-def _render_handoff(record: dict, error: str | None = None, note: str = "", status: int = 200):
+def _render_handoff(record: dict, error: str | None = None, note: str = "", status: int = 200,
+                    warning: str | None = None):
     db = get_db()
     catalog = get_catalog()
     proc = catalog.procedures.get(record["procedure_id"])
@@ -170,7 +185,7 @@ def _render_handoff(record: dict, error: str | None = None, note: str = "", stat
     return render_page("staff/handoff.html", handoff=record, procedure=proc, channel=channel,
                        notes=handoffs.notes(db, record["id"]), site_name=site[0] if site else None,
                        activity=handoffs.kiosk_activity(db, record["session_ref"]), catalog=catalog,
-                       device_name=device[0] if device else None, error=error, note=note,
+                       device_name=device[0] if device else None, error=error, warning=warning, note=note,
                        statuses=HANDOFF_STATUS_LABELS), status
 
 
@@ -187,7 +202,7 @@ def handoff_note(code: str):
     if not note:
         error = _("メモを入れてください。")
     if error or warning:
-        return _render_handoff(record, error or warning, note, 400)
+        return _render_handoff(record, error, note, 400, warning=None if error else warning)
     handoffs.add_note(get_db(), record, g.user["id"], note)
     flash(_("メモを追加しました。"))
     return redirect(url_for("staff.handoff_detail", code=code), 303)
@@ -285,7 +300,7 @@ def _editable(consultation_id: int) -> dict:
     return row
 
 
-@bp.route("/consultations/<int:consultation_id>/edit", methods=["GET", "POST"])
+@bp.route("/consultations/<id:consultation_id>/edit", methods=["GET", "POST"])
 @role_required("supporter")
 def edit_consultation(consultation_id: int):
     row = _editable(consultation_id)
@@ -294,6 +309,8 @@ def edit_consultation(consultation_id: int):
                   "accessibility": (row["accessibility"] or "").split(",") if row["accessibility"] else [],
                   "started_at": log.to_local_input(row["started_at"], current_app.config["TIMEZONE"]),
                   "visit": "first" if row["first_visit"] else "repeat"}
+        if row["minutes"] not in log.MINUTE_PICKS:  # not a quick pick: show it in "other minutes"
+            values.update(minutes="", minutes_other=str(row["minutes"]))
         return render_page("staff/consultation_form.html", **_form_context(values, mode="edit", record=row))
     parsed = _parse(request.form)
     if not parsed.ok:
@@ -304,7 +321,7 @@ def edit_consultation(consultation_id: int):
     return redirect(url_for("staff.consultations"), 303)
 
 
-@bp.post("/consultations/<int:consultation_id>/delete")
+@bp.post("/consultations/<id:consultation_id>/delete")
 @role_required("supporter")
 def delete_consultation(consultation_id: int):
     _editable(consultation_id)

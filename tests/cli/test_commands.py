@@ -35,7 +35,7 @@ def run(*args: str):
 
 def test_db_migrate_twice_is_a_no_op_and_status_says_so(env):
     first = run("db", "migrate")
-    assert first.exit_code == 0 and "Applied 8 migration(s)" in first.output
+    assert first.exit_code == 0 and "Applied 9 migration(s)" in first.output
     second = run("db", "migrate")
     assert "Applied 0 migration(s)" in second.output
     status = run("db", "status")

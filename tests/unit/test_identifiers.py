@@ -68,3 +68,25 @@ def test_email_addresses():
     assert find_email_addresses("連絡は taro.yamada@example.jp まで") == ["taro.yamada@example.jp"]
     assert find_email_addresses("ＡＢＣ＠ｅｘａｍｐｌｅ．ｃｏｍ") == ["ABC@example.com"]
     assert find_email_addresses("LINEで連絡") == []
+
+
+@pytest.mark.parametrize("text", [
+    "個人番号 123456789018 2回目の来所", "1234.5678.9018", "… 1234 5678 9018 3", "2025-04-01 123456789018",
+    "123456789018 03-1234-5678", "1234/5678/9018", "1234・5678・9018", "1234\u200b5678\u200b9018",
+    "١٢٣٤٥٦٧٨٩٠١٨", "१२३४५६७८९०१८", "（1234）5678-9018"])
+def test_a_mynumber_among_other_text_or_written_unusually_is_found(text):
+    assert find_mynumbers(text) == ["123456789018"]
+
+
+def test_dates_and_times_are_not_taken_for_a_mynumber():
+    import datetime as dt
+
+    refused = []
+    day = dt.date(2025, 1, 1)
+    while day.year == 2025:
+        for time in ("0900", "1400", "1615"):
+            note = f"次回 {day.isoformat()} {time} 来所予定"
+            if find_mynumbers(note):
+                refused.append(note)
+        day += dt.timedelta(days=1)
+    assert refused == []

@@ -362,3 +362,93 @@ def test_audit_log_csv_export_is_excel_ready_and_logged(staff_client, staff_app)
         {"action": "export", "entity": "audit_log"}]
     page = soup(admin.get("/admin/audit"))
     assert page.select(".k-table tbody tr")
+
+
+def test_polling_does_not_keep_a_tablet_signed_in(staff_client):
+    client = staff_client("supporter")
+    with client.client.session_transaction() as session:
+        session["seen_at"] = time.time() - 10 * 60
+    for _ in range(3):
+        client.get("/staff/help", headers={"HX-Request": "true"})
+    with client.client.session_transaction() as session:
+        assert session["seen_at"] < time.time() - 9 * 60  # polls left it alone
+        session["seen_at"] = time.time() - 16 * 60
+    expired = client.get("/staff/help", headers={"HX-Request": "true"})
+    assert expired.status_code == 204 and expired.headers["HX-Redirect"].startswith("/staff/login")
+
+
+def test_an_unchanged_help_queue_is_not_swapped(staff_client):
+    client = staff_client("supporter")
+    page = soup(client.get("/staff/"))
+    poll = page.select_one("#help-queue")["hx-get"]
+    assert client.get(poll, headers={"HX-Request": "true"}).status_code == 204
+
+
+def test_sign_out_ends_a_copied_session_too(staff_client):
+    client = staff_client("supporter")
+    with client.client.session_transaction() as session:
+        copied = dict(session)
+    client.post("/staff/logout")
+    thief = staff_client()
+    with thief.client.session_transaction() as session:
+        session.update(copied)
+    assert thief.get("/staff/").status_code == 302
+
+
+def test_huge_ids_and_ancient_dates_are_not_500s(staff_client):
+    client = staff_client("admin")
+    for path in ("/staff/consultations/99999999999999999999/edit", "/admin/sites/99999999999999999999",
+                 "/admin/devices/99999999999999999999"):
+        assert client.get(path).status_code == 404, path
+    response = client.post("/staff/consultations/new", {**TYPICAL, "site_id": "1", "started_at": "0001-01-01T00:00"})
+    assert response.status_code == 400 and soup(response).select_one("#f-started_at-error")
+
+
+def test_a_reset_password_is_not_put_in_the_cookie(staff_client, staff_app):
+    client = staff_client("admin")
+    [user] = rows(staff_app, "select id from users where username = 'supporter2'")
+    response = client.post(f"/admin/users/{user['id']}/reset-password")
+    assert response.status_code == 200
+    notice = text_of(soup(response).select_one(".k-notice--success"))
+    password = notice.split(": ")[1].split("（")[0]
+    cookies = " ".join(response.headers.getlist("Set-Cookie"))
+    assert password not in cookies
+    assert staff_client().login("supporter2", password).status_code == 303
+
+
+def test_audit_csv_cells_never_become_formulas(staff_client, staff_app):
+    client = staff_client("admin")
+    assert client.post("/admin/users", {"username": "=HYPERLINK(1)", "role": "supporter"}).status_code == 400
+    db = connect(staff_app.config["DATABASE"])  # an old account made before names were restricted
+    db.execute("update users set username = '=HYPERLINK(1)' where username = 'admin'")
+    db.conn.commit()
+    db.conn.close()
+    body = client.get("/admin/audit.csv").get_data().decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(body)) for cell in row]
+    assert "'=HYPERLINK(1)" in cells
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
+
+
+def test_editing_a_record_with_unusual_minutes_keeps_them(staff_client, staff_app):
+    client = staff_client("supporter")
+    client.post("/staff/consultations/new", {**TYPICAL, **form_defaults(client), "minutes_other": "20"})
+    [row] = rows(staff_app, "select id, minutes from consultations")
+    assert row["minutes"] == 20
+    page = soup(client.get(f"/staff/consultations/{row['id']}/edit"))
+    assert page.select_one("#f-minutes_other")["value"] == "20"
+
+
+def test_a_handoff_note_with_a_phone_number_can_be_confirmed(staff_client, staff_app):
+    from kiosk import handoffs
+
+    db = connect(staff_app.config["DATABASE"])
+    record = handoffs.create_handoff(db, procedure_id="moving-in", channel_id=None, session_ref=None,
+                                     readiness=[], site_id=1, device_id=None, locale="ja", days=90)
+    db.conn.close()
+    client = staff_client("supporter")
+    warned = client.post(f"/staff/handoffs/{record['code']}/note", {"note": "区役所代表 03-1234-5678 に案内"})
+    assert warned.status_code == 400
+    assert soup(warned).select_one('input[name="confirm_note"]')
+    saved = client.post(f"/staff/handoffs/{record['code']}/note",
+                        {"note": "区役所代表 03-1234-5678 に案内", "confirm_note": "1"})
+    assert saved.status_code == 303

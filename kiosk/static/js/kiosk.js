@@ -214,6 +214,16 @@
     });
   }
 
+  // Forms that must be sent once (printing a sheet): a second tap while the first is on its way
+  // is ignored.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-once")) return;
+    if (form.getAttribute("data-sent")) { event.preventDefault(); return; }
+    form.setAttribute("data-sent", "1");
+    form.querySelectorAll("button").forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpScanner();
     setUpKeyboards(document);
