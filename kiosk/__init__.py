@@ -74,7 +74,7 @@ def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
     csrf.init_app(app)
     auth.init_app(app)
 
-    from .views import admin, kiosk, public, staff
+    from .views import admin, kiosk, public, staff, stats
     from .web import IdConverter, init_web
 
     app.url_map.converters["id"] = IdConverter  # before the blueprints' rules are added
@@ -83,6 +83,7 @@ def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(stats.bp)
 
     from .cli import register_commands
 

@@ -164,6 +164,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(ledger_cli)
     app.cli.add_command(ask_command)
     app.cli.add_command(device_cli)
+    app.cli.add_command(export_command)
     app.cli.add_command(demo_cli)
 
 
@@ -176,3 +177,59 @@ main = FlaskGroup(
     help="手続きサポート kiosk: content, ledger, database, demo data and the server.",
 )
 main.add_command(serve_command)
+
+
+@click.command("export", help="Export statistics like the dashboard's downloads: consultations (CSV), "
+                              "table NAME (CSV), xlsx, or report (PDF). Written to the audit log.")
+@click.argument("what", type=click.Choice(["consultations", "table", "xlsx", "report"]))
+@click.argument("name", required=False)
+@click.option("--fy", "fiscal_year", default=None, help="Fiscal year (April–March), e.g. 2026. Default: this one.")
+@click.option("--quarter", default=None, help="Fiscal quarter, e.g. 2026-Q3 (instead of --fy).")
+@click.option("--month", default=None, help="Month, e.g. 2026-11 (instead of --fy).")
+@click.option("--site", "site_id", type=int, default=None)
+@click.option("--channel", default=None)
+@click.option("--encoding", type=click.Choice(["utf-8", "cp932"]), default="utf-8", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), required=True)
+def export_command(what, name, fiscal_year, quarter, month, site_id, channel, encoding, output) -> None:
+    import datetime as dt
+
+    from . import consultations as log
+    from .consultations import audit
+    from .db import transaction
+    from .exports import EXPORT_COLUMNS, aggregate_tables, consultation_rows, stream_csv, write_xlsx
+    from .sheets import render_report_pdf
+    from .stats import Filters, build_dashboard, parse_period
+
+    config = current_app.config
+    today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=9)).date()
+    kind, value = ("month", month) if month else ("quarter", quarter) if quarter else ("fy", fiscal_year or "")
+    period = parse_period(kind, value, today)
+    if channel and channel not in log.CHANNELS:
+        raise click.BadParameter(f"one of {', '.join(log.CHANNELS)}", param_hint="--channel")
+    filters = Filters(period, site_id, channel)
+    db = connect(config["DATABASE"])
+    migrate(db)
+    targets = {"consultations_per_year": config["TARGET_CONSULTATIONS_PER_YEAR"],
+               "satisfied_share": config["TARGET_SATISFIED_SHARE"], "sites": config["TARGET_SITES"]}
+    # Labels go through Babel, which works in a request: give the command one.
+    with current_app.test_request_context(), open(output, "wb") as out:
+        if what == "consultations":
+            for piece in stream_csv(consultation_rows(db, filters), EXPORT_COLUMNS, encoding):
+                out.write(piece)
+        else:
+            data = build_dashboard(db, filters, targets, today)
+            staff = {str(r["id"]): r["display_name"] for r in db.query("select id, display_name from users")}
+            tables = aggregate_tables(data, staff, get_catalog())
+            if what == "table":
+                if name not in tables:
+                    raise click.BadParameter(f"one of {', '.join(tables)}", param_hint="NAME")
+                for piece in stream_csv(tables[name][1], tables[name][0], encoding):
+                    out.write(piece)
+            elif what == "xlsx":
+                out.write(write_xlsx(tables))
+            else:
+                out.write(render_report_pdf(data=data, tables=tables, vocab=log, site_name=None))
+    with transaction(db):
+        audit(db, None, "export", f"cli:{what}{':' + name if name else ''}", None, None,
+              {"period": period.value, "site_id": site_id, "channel": channel})
+    click.echo(f"Wrote {output} ({period.first_month} to {period.last_month})")

@@ -221,6 +221,14 @@ def _m0009(db: sqlite_utils.Database) -> None:
     db.table("users").add_column("session_version", int, not_null_default=0)
 
 
+@migration("0010_consultation_stats")
+def _m0010(db: sqlite_utils.Database) -> None:
+    from .stats_schema import create_rollup, rebuild_rollup
+
+    create_rollup(db)
+    rebuild_rollup(db)
+
+
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 

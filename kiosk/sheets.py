@@ -108,3 +108,12 @@ def render_handoff_pdf(**kwargs) -> bytes:
 
     html = render_handoff_html(**kwargs)
     return HTML(string=html).write_pdf(font_config=font_configuration())
+
+
+def render_report_pdf(*, data, tables: dict, vocab, site_name: str | None) -> bytes:
+    """The statistics report: KPIs, then each chart with its table. Same font as the sheets."""
+    from weasyprint import HTML
+
+    html = render_template("print/report.html", data=data, tables=tables, vocab=vocab, site_name=site_name,
+                           generated=japanese_date((dt.datetime.now(dt.UTC) + dt.timedelta(hours=9)).date()))
+    return HTML(string=html).write_pdf(font_config=font_configuration())

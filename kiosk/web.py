@@ -86,6 +86,20 @@ def local_time(iso_utc: str | None, timezone: str) -> str:
     return dt.datetime.fromisoformat(iso_utc).astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def zip_counts(items, counts: dict) -> list[tuple[str, int]]:
+    """(label, count) for each (code, label) of a code list, zeros included."""
+    return [(str(label), counts.get(code, 0)) for code, label in items]
+
+
+def funnel_labels(rows) -> list[tuple[str, int]]:
+    from flask_babel import gettext as _
+
+    names = {"session_started": _("はじめた"), "procedure_chosen": _("手続きを選んだ"),
+             "channel_recommended": _("方法をすすめられた"), "finished": _("最後まで見た"), "printed": _("印刷した"),
+             "staff_called": _("職員を呼んだ"), "timed_out": _("時間切れで終わった")}
+    return [(names.get(event, event), n) for event, n in rows]
+
+
 def to_step_states(titles, current: int) -> list[dict]:
     """Step titles to the step_progress macro's items: before the current step is completed."""
     states = []
@@ -112,7 +126,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals.update(url_with=url_with, labels=labels, keyboards=keyboards)
     app.jinja_env.filters.update(zip_titles=zip_titles, ledger_choices=ledger_choices,
                                  to_step_states=to_step_states, zip_self=zip_self, zip_names=zip_names,
-                                 local_time=local_time)
+                                 local_time=local_time, zip_counts=zip_counts, funnel_labels=funnel_labels)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -35,7 +35,7 @@ def run(*args: str):
 
 def test_db_migrate_twice_is_a_no_op_and_status_says_so(env):
     first = run("db", "migrate")
-    assert first.exit_code == 0 and "Applied 9 migration(s)" in first.output
+    assert first.exit_code == 0 and "Applied 10 migration(s)" in first.output
     second = run("db", "migrate")
     assert "Applied 0 migration(s)" in second.output
     status = run("db", "status")
@@ -187,3 +187,19 @@ def test_user_commands(env):
     assert missing.exit_code == 1 and "No user 'nobody'" in missing.output
     bad_role = CliRunner().invoke(main, ["user", "add", "x", "--role", "king"])
     assert bad_role.exit_code == 2
+
+
+def test_export_commands(env, tmp_path):
+    run("demo", "load")
+    for args, check in ((["consultations"], lambda b: b.startswith("\ufeffid,".encode())),
+                        (["table", "age_band", "--encoding", "cp932"], lambda b: b.decode("cp932").startswith("code,")),
+                        (["xlsx"], lambda b: b.startswith(b"PK")),
+                        (["report", "--month", "2026-11"], lambda b: b.startswith(b"%PDF"))):
+        target = tmp_path / ("out-" + args[0])
+        result = run("export", *args, "--output", str(target))
+        assert result.exit_code == 0, result.output
+        assert check(target.read_bytes()), args
+    bad = CliRunner().invoke(main, ["export", "table", "nope", "--output", str(tmp_path / "x")])
+    assert bad.exit_code == 2
+    with sqlite3.connect(env["KIOSK_DATABASE"]) as db:
+        assert db.execute("select count(*) from audit_log where action = 'export'").fetchone()[0] == 4

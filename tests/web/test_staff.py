@@ -35,6 +35,11 @@ ROUTES = [
     ("GET", "/staff/handoffs/ABCDEFGHJ", "supporter"),
     ("POST", "/staff/handoffs/ABCDEFGHJ/note", "supporter"),
     ("POST", "/staff/handoffs/ABCDEFGHJ/status", "supporter"),
+    ("GET", "/stats/", "coordinator"),
+    ("GET", "/stats/export/consultations.csv", "coordinator"),
+    ("GET", "/stats/export/table/kpis.csv", "coordinator"),
+    ("GET", "/stats/export/statistics.xlsx", "coordinator"),
+    ("GET", "/stats/report.pdf", "coordinator"),
     ("GET", "/admin/", "admin"),
     ("GET", "/admin/sites", "admin"),
     ("POST", "/admin/sites", "admin"),
@@ -57,7 +62,7 @@ RANK = {None: -1, "supporter": 0, "coordinator": 1, "admin": 2}
 
 def test_every_staff_and_admin_route_is_covered_by_the_matrix(staff_app):
     registered = {(method, rule.endpoint) for rule in staff_app.url_map.iter_rules()
-                  if rule.endpoint.split(".")[0] in ("staff", "admin")
+                  if rule.endpoint.split(".")[0] in ("staff", "admin", "stats")
                   and rule.endpoint not in ("staff.login", "staff.logout")
                   for method in rule.methods - {"HEAD", "OPTIONS"}}
     adapter = staff_app.url_map.bind("localhost")

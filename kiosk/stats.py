@@ -1,0 +1,192 @@
+"""The programme's statistics, shaped as the ward's KPIs. Read from the `consultation_stats`
+rollup (kept in step by triggers) and from the small kiosk, handoff and help tables.
+
+How each figure is computed is documented for the statistics office in docs/statistics.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from . import consultations as log
+
+TOKYO_OFFSET = dt.timedelta(hours=9)  # Asia/Tokyo, no daylight saving time
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # "fy" | "quarter" | "month"
+    value: str  # "2026" (FY2026 = April 2026 to March 2027) | "2026-Q3" (fiscal quarter) | "2026-11"
+    first_month: str  # "YYYY-MM"
+    last_month: str
+    months: tuple[str, ...]
+
+    @property
+    def start_utc(self) -> str:
+        start = dt.datetime.strptime(self.first_month + "-01", "%Y-%m-%d") - TOKYO_OFFSET
+        return start.replace(tzinfo=dt.UTC).isoformat(timespec="seconds")
+
+    @property
+    def end_utc(self) -> str:
+        year, month = map(int, self.last_month.split("-"))
+        following = dt.datetime(year + (month == 12), month % 12 + 1, 1) - TOKYO_OFFSET
+        return following.replace(tzinfo=dt.UTC).isoformat(timespec="seconds")
+
+
+def _months(year: int, month: int, count: int) -> tuple[str, ...]:
+    out = []
+    for _ in range(count):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tuple(out)
+
+
+def fiscal_year(day: dt.date) -> int:
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def parse_period(kind: str, value: str, today: dt.date) -> Period:
+    """A period from the dashboard's form; anything unreadable falls back to the current fiscal year."""
+    if kind == "month" and re.fullmatch(r"(20[0-9]{2})-(0[1-9]|1[0-2])", value or ""):
+        year, month = map(int, value.split("-"))
+        months = _months(year, month, 1)
+    elif kind == "quarter" and re.fullmatch(r"(20[0-9]{2})-Q([1-4])", value or ""):
+        year, quarter = int(value[:4]), int(value[-1])
+        start = 4 + 3 * (quarter - 1)  # fiscal quarters: Q1 = April–June … Q4 = January–March
+        months = _months(year + (start > 12), (start - 1) % 12 + 1, 3)
+    else:
+        kind = "fy"
+        year = int(value) if re.fullmatch(r"20[0-9]{2}", value or "") else fiscal_year(today)
+        value = str(year)
+        months = _months(year, 4, 12)
+    return Period(kind, value, months[0], months[-1], months)
+
+
+@dataclass
+class Filters:
+    period: Period
+    site_id: int | None = None
+    channel: str | None = None
+
+
+@dataclass
+class Dashboard:
+    filters: Filters
+    total: int = 0
+    minutes: int = 0
+    by: dict[str, dict[str, int]] = field(default_factory=dict)
+    by_month: list[tuple[str, int]] = field(default_factory=list)
+    by_site: list[tuple[str, int]] = field(default_factory=list)
+    satisfaction_sum: int = 0
+    satisfaction_n: int = 0
+    funnel: list[tuple[str, int]] = field(default_factory=list)
+    handoffs: int = 0
+    handoffs_followed: int = 0
+    kpis: dict = field(default_factory=dict)
+
+
+def _where(filters: Filters, alias: str = "") -> tuple[str, list]:
+    p = f"{alias}." if alias else ""
+    clauses = [f"{p}month between ? and ?"]
+    params: list = [filters.period.first_month, filters.period.last_month]
+    if filters.site_id is not None:
+        clauses.append(f"{p}site_id = ?")
+        params.append(filters.site_id)
+    if filters.channel:
+        clauses.append(f"{p}channel = ?")
+        params.append(filters.channel)
+    return " and ".join(clauses), params
+
+
+FUNNEL = ("session_started", "procedure_chosen", "channel_recommended", "finished", "printed", "staff_called",
+          "timed_out")
+
+
+def build_dashboard(db: sqlite_utils.Database, filters: Filters, targets: dict, today: dt.date) -> Dashboard:
+    result = Dashboard(filters)
+    where, params = _where(filters)
+    for row in db.query(f"select dimension, value, sum(consultations) n, sum(minutes) minutes, "
+                        f"sum(satisfaction_sum) s, sum(satisfaction_n) sn from consultation_stats "
+                        f"where {where} group by dimension, value", params):
+        if row["n"] == 0:
+            continue
+        result.by.setdefault(row["dimension"], {})[row["value"]] = row["n"]
+        if row["dimension"] == "all":
+            result.total, result.minutes = row["n"], row["minutes"]
+            result.satisfaction_sum, result.satisfaction_n = row["s"], row["sn"]
+    months = {r["month"]: r["n"] for r in db.query(
+        f"select month, sum(consultations) n from consultation_stats where {where} and dimension = 'all' "
+        f"group by month", params)}
+    result.by_month = [(month, months.get(month, 0)) for month in filters.period.months]
+    result.by_site = [(r["name"] or str(r["site_id"]), r["n"]) for r in db.query(
+        f"select s.site_id, sites.name, sum(s.consultations) n from consultation_stats s "
+        f"left join sites on sites.id = s.site_id where {_where(filters, 's')[0]} and s.dimension = 'all' "
+        f"group by s.site_id having n > 0 order by n desc", params)]
+
+    event_where = ["occurred_at >= ?", "occurred_at < ?"]
+    event_params: list = [filters.period.start_utc, filters.period.end_utc]
+    if filters.site_id is not None:
+        event_where.append("site_id = ?")
+        event_params.append(filters.site_id)
+    counts = {r["event"]: r["n"] for r in db.query(
+        f"select event, count(distinct session_ref) n from kiosk_events where {' and '.join(event_where)} "
+        f"and event in ({', '.join('?' * len(FUNNEL))}) group by event", event_params + list(FUNNEL))}
+    result.funnel = [(event, counts.get(event, 0)) for event in FUNNEL]
+
+    handoff_where = ["created_at >= ?", "created_at < ?"]
+    handoff_params: list = [filters.period.start_utc, filters.period.end_utc]
+    if filters.site_id is not None:
+        handoff_where.append("site_id = ?")
+        handoff_params.append(filters.site_id)
+    row = next(db.query(f"select count(*) n, sum(status != 'open') followed from handoffs "
+                        f"where {' and '.join(handoff_where)}", handoff_params))
+    result.handoffs, result.handoffs_followed = row["n"], row["followed"] or 0
+    result.kpis = compute_kpis(result, targets, today)
+    return result
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def compute_kpis(d: Dashboard, targets: dict, today: dt.date) -> dict:
+    """The ward's KPIs from the aggregates. See docs/statistics.md for the definitions."""
+    ages = d.by.get("age_band", {})
+    known_age = sum(n for band, n in ages.items() if band != "unknown")
+    aged_65 = sum(ages.get(band, 0) for band in log.AGE_65_PLUS)
+    outcomes = d.by.get("outcome", {})
+    online = sum(outcomes.get(o, 0) for o in log.ONLINE_OUTCOMES)
+    completions = online + outcomes.get("handed-off", 0) + outcomes.get("referred-counter", 0)
+    satisfaction = d.by.get("satisfaction", {})
+    satisfied = satisfaction.get("4", 0) + satisfaction.get("5", 0)
+    annual_target = targets["consultations_per_year"]
+    period = d.filters.period
+    target = annual_target * len(period.months) / 12
+    # Pace: the share of the period's months that have begun by today (Tokyo).
+    this_month = (dt.datetime.now(dt.UTC) + TOKYO_OFFSET).strftime("%Y-%m")
+    elapsed = sum(1 for month in period.months if month <= this_month)
+    remaining = len(period.months) - elapsed
+    needed = max(0, target - d.total)
+    return {
+        "consultations": d.total,
+        "consultations_target": round(target),
+        "consultations_share_of_target": _share(d.total, round(target)),
+        "consultations_needed_per_month": (needed / remaining) if remaining else None,
+        "aged_65_plus_share": _share(aged_65, known_age),
+        "online_completion_rate": _share(online, d.total),
+        "digital_take_up": _share(online, completions),
+        "satisfied_share": _share(satisfied, d.satisfaction_n),
+        "satisfaction_target": targets["satisfied_share"],
+        "average_satisfaction": (d.satisfaction_sum / d.satisfaction_n) if d.satisfaction_n else None,
+        "first_visits": d.by.get("first_visit", {}).get("1", 0),
+        "repeat_visits": d.by.get("first_visit", {}).get("0", 0),
+        "handoffs": d.handoffs,
+        "handoffs_followed_up_share": _share(d.handoffs_followed, d.handoffs),
+        "sites_with_consultations": len(d.by_site),
+        "sites_target": targets["sites"],
+        "average_minutes": (d.minutes / d.total) if d.total else None,
+    }

@@ -1,0 +1,157 @@
+"""The statistics dashboard and exports, checked against independent SQL counts on the raw rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.fixtures import query_rows, soup, text_of
+from tests.web.test_staff import TYPICAL, form_defaults
+
+rows = query_rows
+
+
+@pytest.fixture
+def logged(staff_client, staff_app):
+    """A dozen consultations by two supporters at two sites, one edited and one soft-deleted."""
+    first, second = staff_client("supporter"), staff_client("supporter2")
+    variants = [
+        {"age_band": "75-84", "outcome": "completed-online"},
+        {"age_band": "65-74", "outcome": "completed-online-assisted", "satisfaction": "5"},
+        {"age_band": "40s", "outcome": "referred-counter", "reason": "pin-locked", "satisfaction": "3"},
+        {"age_band": "85-plus", "outcome": "not-resolved", "reason": "no-card",
+         "topics": ["pin", "residence-certificate"]},
+        {"age_band": "unknown", "outcome": "handed-off", "satisfaction": "4"},
+        {"age_band": "75-84", "outcome": "completed-online", "channel": "outreach"},
+    ]
+    for client, site in ((first, "1"), (second, "2")):
+        defaults = form_defaults(client)
+        for variant in variants:
+            assert client.post("/staff/consultations/new", {**TYPICAL, **defaults, "site_id": site, **variant}
+                               ).status_code == 303
+    ids = [r["id"] for r in rows(staff_app, "select id from consultations order by id")]
+    edit = {**TYPICAL, **form_defaults(first), "age_band": "30s", "outcome": "not-resolved", "reason": "no-card"}
+    assert first.post(f"/staff/consultations/{ids[0]}/edit", edit).status_code == 303
+    assert first.post(f"/staff/consultations/{ids[1]}/delete").status_code == 303
+    return staff_client("coordinator")
+
+
+def sql_count(app, where: str = "1=1", params=()) -> int:
+    return rows(app, f"select count(*) n from consultations where deleted_at is null and {where}", params)[0]["n"]
+
+
+def kpi(page, label: str) -> str:
+    for item in page.select(".k-kpi"):
+        if text_of(item.select_one("dt")) == label:
+            return text_of(item.select_one("dd"))
+    raise AssertionError(label)
+
+
+def test_dashboard_numbers_match_the_raw_rows(logged, staff_app):
+    page = soup(logged.get("/stats/"))
+    total = sql_count(staff_app)
+    assert total == 11
+    assert kpi(page, "相談件数").startswith(f"{total} ")
+    aged = sql_count(staff_app, "age_band in ('65-74', '75-84', '85-plus')")
+    known = sql_count(staff_app, "age_band != 'unknown'")
+    assert kpi(page, "65歳以上の割合") == f"{aged / known * 100:.1f}%"
+    online = sql_count(staff_app, "outcome in ('completed-online', 'completed-online-assisted')")
+    assert kpi(page, "オンライン完了率") == f"{online / total * 100:.1f}%"
+    completions = sql_count(staff_app, "outcome in ('completed-online', 'completed-online-assisted', "
+                                       "'handed-off', 'referred-counter')")
+    assert kpi(page, "デジタル化率（職員入力を含む）") == f"{online / completions * 100:.1f}%"
+    asked = sql_count(staff_app, "satisfaction is not null")
+    satisfied = sql_count(staff_app, "satisfaction >= 4")
+    assert kpi(page, "満足と答えた割合").startswith(f"{satisfied / asked * 100:.1f}%")
+    # the age chart's table, row by row, against GROUP BY on the raw rows
+    expected = {r["age_band"]: r["n"] for r in rows(staff_app, "select age_band, count(*) n from consultations "
+                                                              "where deleted_at is null group by age_band")}
+    table = page.select_one("#c-age-title").find_parent("figure").select_one("table")
+    shown = {text_of(tr.select_one("th")): int(text_of(tr.select_one("td"))) for tr in table.select("tbody tr")}
+    assert shown["30代"] == expected.get("30s", 0) == 1
+    assert shown["75〜84歳"] == expected["75-84"]
+    assert sum(shown.values()) == total
+
+
+def test_filters_by_site_and_channel(logged, staff_app):
+    page = soup(logged.get("/stats/?site=2&channel=outreach"))
+    assert kpi(page, "相談件数").startswith(f"{sql_count(staff_app, 'site_id = 2 and channel = ?', ['outreach'])} ")
+
+
+def test_consultations_csv_round_trips_with_bom(logged, staff_app):
+    response = logged.get("/stats/export/consultations.csv")
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode())
+    table = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert len(table) == sql_count(staff_app)
+    raw = {r["id"]: r for r in rows(staff_app, "select * from consultations where deleted_at is null")}
+    for row in table:
+        original = raw[int(row["id"])]
+        assert row["age_band"] == original["age_band"] and row["outcome"] == original["outcome"]
+    assert any(row["topics"] == "pin;residence-certificate" for row in table)
+    cp932 = logged.get("/stats/export/consultations.csv?encoding=cp932").get_data().decode("cp932")
+    assert "サンプル" in cp932 or "北出張所" in cp932
+    exports = rows(staff_app, "select entity from audit_log where action = 'export'")
+    assert [e["entity"] for e in exports] == ["consultations.csv", "consultations.csv"]
+
+
+def test_xlsx_has_the_same_numbers(logged, staff_app):
+    response = logged.get("/stats/export/statistics.xlsx")
+    book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
+    ages = {row[0]: row[2] for row in book["age_band"].iter_rows(min_row=2, values_only=True)}
+    assert ages["75-84"] == sql_count(staff_app, "age_band = '75-84'")
+    kpis = {row[0]: (row[1] if len(row) > 1 else None) for row in book["kpis"].iter_rows(min_row=2, values_only=True)}
+    assert kpis["consultations"] == sql_count(staff_app)
+    book.close()
+
+
+def test_statistics_refuse_supporters_and_anonymous(staff_client, staff_app):
+    supporter = staff_client("supporter")
+    anonymous = staff_app.test_client()
+    for path in ("/stats/", "/stats/export/consultations.csv", "/stats/export/statistics.xlsx",
+                 "/stats/export/table/kpis.csv"):
+        assert supporter.get(path).status_code == 403, path
+        assert anonymous.get(path).status_code == 302, path
+    assert rows(staff_app, "select count(*) n from audit_log where action = 'export'")[0]["n"] == 0
+
+
+def test_unreadable_periods_fall_back_to_the_fiscal_year(logged):
+    import datetime as dt
+
+    today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=9)).date()
+    year = today.year if today.month >= 4 else today.year - 1
+    for query in ("?period=month&month=banana", "?period=quarter&quarter=2026-Q9", "?period=zzz", "?site=abc"):
+        response = logged.get("/stats/" + query)
+        assert response.status_code == 200, query
+        period = [text_of(p) for p in soup(response).select("p.k-body") if text_of(p).startswith("期間")]
+        assert period == [f"期間: {year}-04 〜 {year + 1}-03"], query
+
+
+def test_quarters_and_months(logged):
+    page = soup(logged.get("/stats/?period=quarter&quarter=2026-Q4"))
+    assert any(text_of(p) == "期間: 2027-01 〜 2027-03" for p in page.select("p.k-body"))
+    page = soup(logged.get("/stats/?period=month&month=2026-11"))
+    assert any(text_of(p) == "期間: 2026-11 〜 2026-11" for p in page.select("p.k-body"))
+
+
+def test_monthly_report_pdf(logged, staff_app, tmp_path):
+    import subprocess
+
+    response = logged.get("/stats/report.pdf?period=month&month=" + _this_month())
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(response.data)
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+    assert "BIZ-UDGothic" in fonts and " yes " in fonts
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    assert "統計報告" in text and "65歳以上の割合" in text
+    assert f"{sql_count(staff_app):,}" in text
+
+
+def _this_month() -> str:
+    import datetime as dt
+
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=9)).strftime("%Y-%m")
