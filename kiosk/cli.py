@@ -186,11 +186,13 @@ main.add_command(serve_command)
 @click.option("--fy", "fiscal_year", default=None, help="Fiscal year (April–March), e.g. 2026. Default: this one.")
 @click.option("--quarter", default=None, help="Fiscal quarter, e.g. 2026-Q3 (instead of --fy).")
 @click.option("--month", default=None, help="Month, e.g. 2026-11 (instead of --fy).")
+@click.option("--all", "everything", is_flag=True, help="Every consultation ever logged (consultations only).")
 @click.option("--site", "site_id", type=int, default=None)
 @click.option("--channel", default=None)
 @click.option("--encoding", type=click.Choice(["utf-8", "cp932"]), default="utf-8", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), required=True)
-def export_command(what, name, fiscal_year, quarter, month, site_id, channel, encoding, output) -> None:
+def export_command(what, name, fiscal_year, quarter, month, everything, site_id, channel, encoding,
+                   output) -> None:
     import datetime as dt
 
     from . import consultations as log
@@ -198,12 +200,16 @@ def export_command(what, name, fiscal_year, quarter, month, site_id, channel, en
     from .db import transaction
     from .exports import EXPORT_COLUMNS, aggregate_tables, consultation_rows, stream_csv, write_xlsx
     from .sheets import render_report_pdf
-    from .stats import Filters, build_dashboard, parse_period
+    from .stats import Filters, Period, build_dashboard, parse_period
 
     config = current_app.config
     today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=9)).date()
     kind, value = ("month", month) if month else ("quarter", quarter) if quarter else ("fy", fiscal_year or "")
     period = parse_period(kind, value, today)
+    if everything:
+        if what != "consultations":
+            raise click.BadParameter("only with consultations", param_hint="--all")
+        period = Period("all", "all", "1900-01", "2999-12", ())
     if channel and channel not in log.CHANNELS:
         raise click.BadParameter(f"one of {', '.join(log.CHANNELS)}", param_hint="--channel")
     filters = Filters(period, site_id, channel)

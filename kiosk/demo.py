@@ -6,16 +6,18 @@ import csv
 import io
 import os
 import random
+import time
 from pathlib import Path
 
 import click
 from flask import current_app
 
 from .accounts import create_user, find_user, generate_password
-from .catalog import get_catalog
+from .catalog import ContentError, get_catalog
 from .catalog.ledger import COLUMNS, import_ledger_file
 from .db import connect, migrate, now_iso, transaction
 from .resident_sessions import create_enrollment_token
+from .synthetic import generate, window
 
 DEMO_SITES = (
     {"name": "サンプル区 北出張所", "kind": "branch", "venue": "サンプル区北町1-2-3（サンプル）"},
@@ -164,3 +166,38 @@ def ledger_command(rows: int, seed: int, encoding: str, output: str) -> None:
     else:
         Path(output).write_bytes(data)
         click.echo(f"Wrote {rows} rows to {output} ({encoding})", err=True)
+
+
+@demo_cli.command("generate", help="Add synthetic sites, staff, consultations, kiosk sessions and handoffs "
+                                   "over the last fiscal years, for demos and benchmarks.")
+@click.option("--consultations", type=click.IntRange(1, 5_000_000), required=True, help="How many consultations.")
+@click.option("--years", type=click.IntRange(1, 20), required=True,
+              help="Fiscal years (April to March) up to yesterday, the current one included.")
+@click.option("--sites", type=click.IntRange(1, 200), required=True,
+              help="Sites: mostly branch offices, about 30% outreach events.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same data.")
+def generate_command(consultations: int, years: int, sites: int, seed: int) -> None:
+    app = current_app
+    try:
+        catalog = get_catalog()
+    except ContentError as exc:
+        click.echo(str(exc), err=True)
+        click.echo("Nothing generated: fix the content (kiosk content check).", err=True)
+        raise SystemExit(1) from None
+    db = connect(app.config["DATABASE"])
+    migrate(db)
+    timezone = app.config["TIMEZONE"]
+    first, last = window(years, None, timezone)
+    started = time.perf_counter()
+    counts = generate(db, consultations, years, sites, seed, catalog=catalog, timezone=timezone)
+    took = time.perf_counter() - started
+    click.echo(f"Database: {app.config['DATABASE']}")
+    click.echo(f"Added, for {first.isoformat()} to {last.isoformat()} (seed {seed}), in {took:.1f} s:")
+    click.echo(f"  {counts['sites']} sites ({counts['branches']} branch office(s) with a kiosk each, "
+               f"{counts['events']} outreach event(s))")
+    click.echo(f"  {counts['users']} staff accounts (staff-NN per site, coord-NN; one random password, not shown: "
+               f"set one with `kiosk user reset-password USERNAME`)")
+    click.echo(f"  {counts['consultations']:,} consultations ({counts['deleted']:,} soft-deleted) "
+               f"with {counts['topics']:,} topics")
+    click.echo(f"  {counts['kiosk_sessions']:,} kiosk sessions ({counts['kiosk_events']:,} events), "
+               f"{counts['help_requests']:,} help requests, {counts['handoffs']:,} handoffs")

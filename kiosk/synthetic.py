@@ -15,10 +15,12 @@ smartphones less common with age, and a reason recorded only when a case did not
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import json
 import random
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from operator import itemgetter
@@ -30,6 +32,8 @@ from . import consultations as log
 from .accounts import create_user, generate_password
 from .db import transaction
 from .handoff_codes import ALPHABET, check_character
+from .i18n import LOCALE_CODES
+from .stats_schema import bulk_load
 
 BATCH = 5000
 HANDOFF_DAYS = 90
@@ -84,9 +88,9 @@ _MINUTES = {
 _FOLLOW_UP = {"completed-online": 0.02, "completed-online-assisted": 0.05, "handed-off": 0.2,
               "referred-counter": 0.12, "referred-elsewhere": 0.15, "not-resolved": 0.35}
 # About half are asked; of those, most answer 4 or 5 (the ward's target is 85% satisfied).
-_SATISFACTION = {None: 50, 5: 27, 4: 16, 3: 5, 2: 1.2, 1: 0.8}
+_SATISFACTION = {None: 50, 5: 29, 4: 16, 3: 3.6, 2: 0.9, 1: 0.5}
 _SATISFACTION_UNRESOLVED = {None: 50, 5: 8, 4: 15, 3: 15, 2: 8, 1: 4}
-_BRANCH_CHANNELS = {"counter": 76, "phone": 10, "kiosk": 14}
+_BRANCH_CHANNELS = {"counter": 78, "phone": 10, "kiosk": 12}
 _ACCESSIBILITY = {"vision": 35, "hearing": 35, "mobility": 15, "cognitive": 10, "other": 5}
 _TOPIC_COUNT = {1: 55, 2: 32, 3: 13}
 _GENERAL_TOPICS = {"smartphone-basics": 20, "mynumber-card": 12, "mynaportal": 9, "pin": 8, "line-email": 9,
@@ -104,10 +108,10 @@ _CHANNEL_KIND = {"online": 50, "convenience-store": 20, "counter": 25, "mail": 5
 # Kiosk sessions that are not part of a consultation: how they end.
 _SESSION_ENDINGS = {"finished": 35, "printed": 22, "staff_called": 8, "timed_out": 20, "restarted": 15}
 _HANDOFF_STATUS = {"open": 60, "contacted": 20, "resolved": 20}
-SESSIONS_PER_CONSULTATION = 0.25
+SESSIONS_PER_CONSULTATION = 0.1
 DELETED_SHARE = 0.012
 NOTE_SHARE = 0.02
-HANDOFF_SHARE_OF_HANDED_OFF = 0.6  # handed-off cases at a branch whose sheet was printed at its kiosk
+HANDOFF_SHARE_OF_HANDED_OFF = 0.5  # handed-off cases at a branch whose sheet was printed at its kiosk
 
 _MONTH_FACTOR = {4: 1.1, 5: 0.95, 6: 0.95, 7: 1.0, 8: 0.8, 9: 0.95, 10: 1.0, 11: 1.0, 12: 0.85, 1: 1.05,
                  2: 1.2, 3: 1.3}  # moving season and tax returns; summer and year-end quieter
@@ -321,11 +325,12 @@ def _create_sites(db: sqlite_utils.Database, rng: random.Random, count: int, fir
     for site, row in zip(sites, rows, strict=True):
         table.insert(row)
         site.id = table.last_pk
+    devices = db.table("devices")
     for site, row in zip(sites, rows, strict=True):
         if site.branch:
-            db.table("devices").insert({"name": f"{site.short}出張所 キオスク1", "kind": "kiosk", "site_id": site.id,
-                                        "created_at": row["created_at"]})
-            site.device_id = db.table("devices").last_pk
+            devices.insert({"name": f"{site.short}出張所 キオスク1", "kind": "kiosk", "site_id": site.id,
+                            "created_at": row["created_at"]})
+            site.device_id = devices.last_pk
     return sites
 
 
@@ -368,32 +373,8 @@ def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
     return f"insert into {table} ({', '.join(columns)}) values ({', '.join('?' * len(columns))})"
 
 
-def _suspend_rollup_triggers(db: sqlite_utils.Database):
-    """The statistics rollup (when this version has it) is kept by triggers on every insert: far
-    slower than recomputing it once after a bulk load. Inside the load's transaction the
-    triggers are dropped and, before it commits, put back and the rollup rebuilt; other
-    connections never see them missing. Returns the function that restores them, or None when
-    there is nothing to suspend (or no way to rebuild what the triggers keep)."""
-    try:
-        from .stats_schema import rebuild_rollup
-    except ImportError:
-        return None
-    if not db.table("consultation_stats").exists():
-        return None
-    triggers = db.execute("select name, sql from sqlite_master where type = 'trigger' and "
-                          "tbl_name in ('consultations', 'consultation_topics') order by name").fetchall()
-    for name, _ in triggers:
-        db.execute(f'drop trigger "{name}"')
-
-    def restore() -> None:
-        for _, sql in triggers:
-            db.execute(sql)
-        rebuild_rollup(db)
-    return restore
-
-
 def _procedure_info(catalog, procedure_ids: Iterable[str] | None):
-    """(procedure ids, {procedure id: [(channel id, kind)]}, {procedure id: [readiness JSON]})."""
+    """(procedure ids, {id: topic weight}, {id: [(channel id, channel kind)]}, {id: [readiness JSON]})."""
     if catalog is not None:
         procedures = catalog.procedures
         ids = list(procedures)
@@ -425,7 +406,8 @@ def generate(db: sqlite_utils.Database, consultations: int, years: int, sites: i
     rng = random.Random(seed)
     zone = ZoneInfo(timezone)
     first, last = window(years, end, timezone)
-    now_ts = int(dt.datetime.now(dt.UTC).timestamp())
+    # Later edits (deletions, follow-ups) stop at the end of the last day: deterministic, never future.
+    as_of = int(dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone).timestamp()) - 1
     proc_ids, proc_weights, proc_channels, proc_readiness = _procedure_info(catalog, procedure_ids)
     dates, times = _Dates(), _times()
     days = _calendar(first, last, zone)
@@ -434,14 +416,14 @@ def generate(db: sqlite_utils.Database, consultations: int, years: int, sites: i
     cache_size = conn.execute("pragma cache_size").fetchone()[0]
     conn.execute("pragma cache_size = -131072")  # 128 MiB while loading
     try:
-        with transaction(db):
-            restore_triggers = _suspend_rollup_triggers(db)
+        # The statistics rollup's triggers are set aside and the rollup rebuilt once at the end, inside
+        # this transaction: other connections never see the triggers missing.
+        rollup = bulk_load(db) if db.table("consultation_stats").exists() else contextlib.nullcontext()
+        with transaction(db), rollup:
             site_list = _create_sites(db, rng, sites, first, last, zone, dates, times)
             coordinators = _create_staff(db, site_list, password or generate_password())
-            counts = _load(db, rng, consultations, days, site_list, coordinators, now_ts, dates, times,
+            counts = _load(db, rng, consultations, days, site_list, coordinators, as_of, dates, times,
                            proc_ids, proc_weights, proc_channels, proc_readiness)
-            if restore_triggers:
-                restore_triggers()
         counts.update(sites=sites, branches=sum(s.branch for s in site_list),
                       events=sum(not s.branch for s in site_list), devices=sum(s.branch for s in site_list),
                       users=sites + len(coordinators))
@@ -475,7 +457,7 @@ def _site_days(days: list[_Day], sites: list[_Site]) -> tuple[list[tuple[int, in
 
 
 def _load(db, rng: random.Random, total: int, days: list[_Day], sites: list[_Site], coordinators: list[int],
-          now_ts: int, dates: _Dates, times: list[str], proc_ids, proc_weights, proc_channels,
+          as_of: int, dates: _Dates, times: list[str], proc_ids, proc_weights, proc_channels,
           proc_readiness) -> dict[str, int]:
     conn = db.conn
     slots, weights = _site_days(days, sites)
@@ -501,18 +483,19 @@ def _load(db, rng: random.Random, total: int, days: list[_Day], sites: list[_Sit
     accessibility = _stream(rng, _ACCESSIBILITY)
     endings = _stream(rng, _SESSION_ENDINGS)
     handoff_status = _stream(rng, _HANDOFF_STATUS)
-    from .i18n import LOCALE_CODES
     locales = _stream(rng, {code: (92 if code == "ja" else 8 / max(1, len(LOCALE_CODES) - 1))
                             for code in LOCALE_CODES})
-    kind_weights = dict(_CHANNEL_KIND)
-    channel_choice = {pid: ([c for c, _ in chans], [kind_weights.get(k, 5) for _, k in chans])
+    channel_choice = {pid: ([c for c, _ in chans],
+                            list(itertools.accumulate(_CHANNEL_KIND.get(kind, 5) for _, kind in chans)))
                       for pid, chans in proc_channels.items()}
     general = set(log.GENERAL_TOPICS)
     random_ = rng.random
-    randint = rng.randint
     getrandbits = rng.getrandbits
     choice = rng.choice
     choices = rng.choices
+
+    def randint(low: int, high: int) -> int:  # rng.randint is several times slower
+        return low + int(random_() * (high - low + 1))
 
     next_id = conn.execute("select coalesce(max(id), 0) + 1 from consultations").fetchone()[0]
     next_help = conn.execute("select coalesce(max(id), 0) + 1 from help_requests").fetchone()[0]
@@ -537,11 +520,13 @@ def _load(db, rng: random.Random, total: int, days: list[_Day], sites: list[_Sit
                 return code
 
     def channel_for(proc: str) -> str | None:
-        ids, channel_weights = channel_choice.get(proc) or ((), ())
-        return choices(ids, channel_weights)[0] if ids else None
+        ids, cumulative = channel_choice.get(proc) or ((), ())
+        return ids[bisect_right(cumulative, random_() * cumulative[-1])] if ids else None
 
-    def session(events: list, t: int, site: _Site, proc: str | None, locale: str, ending: str) -> tuple[str, int]:
-        """A kiosk session's events from ``t``; returns its ref and the time it reached ``ending``."""
+    def session(events: list, t: int, site: _Site, proc: str | None, locale: str,
+                ending: str) -> tuple[str, int, str | None]:
+        """A kiosk session's events from ``t``; returns its ref, the time it reached ``ending`` and the
+        channel recommended."""
         ref = f"{getrandbits(64):016x}"
         counts["kiosk_sessions"] += 1
         device, site_id = site.device_id, site.id
@@ -551,7 +536,7 @@ def _load(db, rng: random.Random, total: int, days: list[_Day], sites: list[_Sit
         if proc is None:
             t += randint(30, 180)
             events.append((t, ref, device, site_id, ending, None, None, None, iso(t)))
-            return ref, t
+            return ref, t, None
         t += randint(10, 90)
         events.append((t, ref, device, site_id, "procedure_chosen", proc, None, None, iso(t)))
         channel = channel_for(proc)
@@ -567,15 +552,15 @@ def _load(db, rng: random.Random, total: int, days: list[_Day], sites: list[_Sit
             t += randint(2, 10)
         events.append((t, ref, device, site_id, ending, proc, channel if ending in ("finished", "printed") else None,
                        None, iso(t)))
-        return ref, t
+        return ref, t, channel
 
-    def handoff(handoffs: list, t: int, day: _Day, site: _Site, proc: str, ref: str, locale: str,
-                status: str | None = None) -> str:
+    def handoff(handoffs: list, t: int, day: _Day, site: _Site, proc: str, channel: str | None, ref: str,
+                locale: str, status: str | None = None) -> str:
         code = new_code()
         status = status or next(handoff_status)
-        updated = t if status == "open" else min(now_ts, t + randint(3600, 20 * 86400))
+        updated = t if status == "open" else min(as_of, t + randint(3600, 20 * 86400))
         expires = day.midnight + (HANDOFF_DAYS + 1) * 86400 - 1
-        handoffs.append((code, ref, proc, channel_for(proc), choice(proc_readiness[proc]), site.id, site.device_id,
+        handoffs.append((code, ref, proc, channel, choice(proc_readiness[proc]), site.id, site.device_id,
                          locale, iso(t), iso(expires), status, iso(updated)))
         return code
 
@@ -625,22 +610,28 @@ def _load(db, rng: random.Random, total: int, days: list[_Day], sites: list[_Sit
                     chosen = chosen[:2] + [proc]
                 locale = "en" if language == "en" else "ja"
                 if channel == "kiosk":
-                    ref, called = session(events, started - randint(240, 600), site, proc, locale, "staff_called")
+                    ref, called, _ = session(events, started - randint(240, 600), site, proc, locale,
+                                             "staff_called")
                     claimed = called + randint(20, 150)
                     helps.append((next_help, site.id, site.device_id, ref, proc, "resolved", iso(called), staff,
                                   iso(claimed), iso(created)))
                     help_id, next_help = next_help, next_help + 1
                     if outcome == "handed-off":
                         t = started + randint(60, max(61, minutes * 60 - 30))
-                        events.append((t, ref, site.device_id, site.id, "handoff_created", proc, None, None, iso(t)))
-                        code = handoff(handoffs, t, day, site, proc, ref, locale, "contacted")
+                        channel_id = channel_for(proc)
+                        events.append((t, ref, site.device_id, site.id, "handoff_created", proc, channel_id, None,
+                                       iso(t)))
+                        t += randint(2, 10)
+                        events.append((t, ref, site.device_id, site.id, "printed", proc, channel_id, None, iso(t)))
+                        code = handoff(handoffs, t, day, site, proc, channel_id, ref, locale, "contacted")
                 else:
-                    ref, printed = session(events, started + randint(30, 120), site, proc, locale, "printed")
-                    code = handoff(handoffs, printed, day, site, proc, ref, locale)
+                    ref, printed, channel_id = session(events, started + randint(30, 120), site, proc, locale,
+                                                       "printed")
+                    code = handoff(handoffs, printed, day, site, proc, channel_id, ref, locale)
             deleted_at = deleted_by = None
             updated = created
             if random_() < DELETED_SHARE:
-                updated = min(now_ts, created + randint(60, 14 * 86400))
+                updated = min(as_of, created + randint(60, 14 * 86400))
                 deleted_at = iso(updated)
                 deleted_by = staff if random_() < 0.7 else choice(coordinators)
             rows.append((started, si, staff, minutes, channel, age, language, needs, device, outcome, reason,
@@ -657,12 +648,12 @@ def _load(db, rng: random.Random, total: int, days: list[_Day], sites: list[_Sit
             ending = next(endings)
             proc = next(procedures) if ending not in ("timed_out", "restarted") or random_() < 0.6 else None
             locale = next(locales)
-            ref, at = session(events, t, site, proc, locale, ending)
+            ref, at, channel_id = session(events, t, site, proc, locale, ending)
             if ending == "printed":
-                handoff(handoffs, at, day, site, proc, ref, locale)
+                handoff(handoffs, at, day, site, proc, channel_id, ref, locale)
             elif ending == "staff_called":
                 claimed = at + randint(20, 150)
-                resolved = min(now_ts, claimed + randint(300, 1800))
+                resolved = min(as_of, claimed + randint(300, 1800))
                 staff = site.supporter_id
                 helps.append((next_help, site.id, site.device_id, ref, proc, "resolved", iso(at), staff, iso(claimed),
                               iso(resolved)))

@@ -1,0 +1,163 @@
+"""Benchmark: the statistics over 1,000,000 synthetic consultations (5 years, 25 sites).
+
+Reports, side by side: the dashboard for one fiscal year from the rollup (in-process, and the
+whole page through a real waitress server) and the same figures by plain GROUP BY over the raw
+table; the full consultations CSV export (time, and peak memory growth of the exporting process
+measured as its maximum RSS above a process that only starts the app).
+
+    .venv/bin/python bench/statistics.py [--consultations 1000000] [--years 5] [--sites 25]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from waitress.server import create_server  # noqa: E402
+
+from kiosk import create_app  # noqa: E402
+from kiosk.accounts import create_user  # noqa: E402
+from kiosk.db import connect, migrate  # noqa: E402
+from kiosk.stats import Filters, build_dashboard, fiscal_year, parse_period  # noqa: E402
+from kiosk.synthetic import generate  # noqa: E402
+
+NAIVE = [
+    "select age_band, count(*) from consultations where deleted_at is null and started_at >= ? and started_at < ? "
+    "group by age_band",
+    "select outcome, count(*) from consultations where deleted_at is null and started_at >= ? and started_at < ? "
+    "group by outcome",
+    "select reason, count(*) from consultations where deleted_at is null and started_at >= ? and started_at < ? "
+    "group by reason",
+    "select strftime('%Y-%m', started_at, '+9 hours'), count(*) from consultations where deleted_at is null "
+    "and started_at >= ? and started_at < ? group by 1",
+    "select site_id, count(*) from consultations where deleted_at is null and started_at >= ? and started_at < ? "
+    "group by site_id",
+    "select staff_id, count(*) from consultations where deleted_at is null and started_at >= ? and started_at < ? "
+    "group by staff_id",
+    "select satisfaction, count(*), sum(minutes) from consultations where deleted_at is null and started_at >= ? "
+    "and started_at < ? group by satisfaction",
+    "select t.topic, count(*) from consultations c join consultation_topics t on t.consultation_id = c.id "
+    "where c.deleted_at is null and c.started_at >= ? and c.started_at < ? group by t.topic",
+]
+
+
+def timed(fn, runs: int) -> float:
+    fn()
+    timings = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        timings.append(time.perf_counter() - t0)
+    return statistics.median(timings) * 1000
+
+
+def child_max_rss_mb(args: list[str], env: dict) -> tuple[float, float]:
+    """Run a command; return (seconds, its maximum RSS in MB) from a fresh child accounting."""
+    code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+            "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True, text=True, check=True)
+    seconds, rss = out.stdout.split()
+    return float(seconds), float(rss)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--consultations", type=int, default=1_000_000)
+    parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--sites", type=int, default=25)
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="kiosk-stats-"))
+    env = {**os.environ, "KIOSK_DATABASE": str(tmp / "stats.db"), "KIOSK_INSTANCE_PATH": str(tmp / "instance"),
+           "KIOSK_SECRET_KEY": "bench"}
+    os.environ.update(env)
+    db = connect(env["KIOSK_DATABASE"])
+    migrate(db)
+    t0 = time.perf_counter()
+    created = generate(db, args.consultations, args.years, args.sites, seed=7)
+    print(f"generated {created.get('consultations', args.consultations):,} consultations over {args.years} years "
+          f"and {args.sites} sites in {time.perf_counter() - t0:.1f} s "
+          f"({os.path.getsize(env['KIOSK_DATABASE']) / 2**20:.0f} MB database)")
+    create_user(db, "bench-coordinator", "coordinator", "bench-password-1")
+    db.conn.close()
+
+    app = create_app()
+    today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=9)).date()
+    year = fiscal_year(today) - 1  # the last complete fiscal year
+    period = parse_period("fy", str(year), today)
+    filters = Filters(period)
+    targets = {"consultations_per_year": 10000, "satisfied_share": 0.85, "sites": 20}
+    db = connect(env["KIOSK_DATABASE"])
+    rollup = timed(lambda: build_dashboard(db, filters, targets, today), args.runs)
+    naive = timed(lambda: [list(db.execute(sql, [period.start_utc, period.end_utc])) for sql in NAIVE], 3)
+    total = build_dashboard(db, filters, targets, today).total
+    raw = db.execute("select count(*) from consultations where deleted_at is null and started_at >= ? "
+                     "and started_at < ?", [period.start_utc, period.end_utc]).fetchone()[0]
+    print(f"FY{year} ({total:,} consultations; raw count {raw:,}): dashboard figures from the rollup median "
+          f"{rollup:.0f} ms; the same figures by plain GROUP BY over the raw table median {naive:.0f} ms")
+    db.conn.close()
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    conn = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=120)
+    cookies: dict[str, str] = {}
+
+    def request(method, path, form=None):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            cookies[name] = rest.split(";", 1)[0]
+        return response, data
+
+    _, page = request("GET", "/staff/login")
+    token = re.search(rb'name="csrf-token" content="([^"]+)"', page).group(1).decode()
+    response, _ = request("POST", "/staff/login", {"csrf_token": token, "username": "bench-coordinator",
+                                                   "password": "bench-password-1"})
+    assert response.status == 303, response.status
+    timings = []
+    for index in range(args.runs + 1):
+        t0 = time.perf_counter()
+        response, page = request("GET", f"/stats/?period=fy&fy={year}")
+        if index:
+            timings.append(time.perf_counter() - t0)
+        assert response.status == 200
+    print(f"the dashboard page for FY{year} through HTTP (charts and tables rendered): median "
+          f"{statistics.median(timings) * 1000:.0f} ms")
+    conn.close()
+    time.sleep(0.2)
+    server.close()
+
+    kiosk = str(Path(sys.executable).parent / "kiosk")
+    _, baseline = child_max_rss_mb([kiosk, "db", "status"], env)
+    seconds, peak = child_max_rss_mb([kiosk, "export", "consultations", "--all", "--output", str(tmp / "all.csv")],
+                                     env)
+    rows = sum(1 for _ in open(tmp / "all.csv", encoding="utf-8-sig")) - 1
+    print(f"full consultations CSV export ({rows:,} rows, {os.path.getsize(tmp / 'all.csv') / 2**20:.0f} MB): "
+          f"{seconds:.1f} s; maximum RSS {peak:.0f} MB against {baseline:.0f} MB for a process that only "
+          f"starts the app: growth {peak - baseline:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
