@@ -31,6 +31,7 @@ from waitress.server import create_server  # noqa: E402
 
 from kiosk import create_app  # noqa: E402
 from kiosk.accounts import create_user  # noqa: E402
+from kiosk.catalog.loader import load_catalog  # noqa: E402
 from kiosk.db import connect, migrate  # noqa: E402
 from kiosk.stats import Filters, build_dashboard, fiscal_year, parse_period  # noqa: E402
 from kiosk.synthetic import generate  # noqa: E402
@@ -89,7 +90,8 @@ def main() -> None:
     db = connect(env["KIOSK_DATABASE"])
     migrate(db)
     t0 = time.perf_counter()
-    created = generate(db, args.consultations, args.years, args.sites, seed=7)
+    created = generate(db, args.consultations, args.years, args.sites, seed=7,
+                       catalog=load_catalog(ROOT / "content"))
     print(f"generated {created.get('consultations', args.consultations):,} consultations over {args.years} years "
           f"and {args.sites} sites in {time.perf_counter() - t0:.1f} s "
           f"({os.path.getsize(env['KIOSK_DATABASE']) / 2**20:.0f} MB database)")

@@ -53,8 +53,11 @@ def dashboard():
     data = build_dashboard(db, filters, _targets(), _today())
     sites = list(db.query("select id, name from sites order by id"))
     staff = {str(r["id"]): r["display_name"] for r in db.query("select id, display_name from users")}
-    return render_page("stats/dashboard.html", data=data, filters=filters, sites=sites, staff=staff,
-                       vocab=log, catalog=get_catalog(), fiscal_years=_fiscal_years(db))
+    tables = aggregate_tables(data, staff, get_catalog())
+    top_topics = [(label, n) for _, label, n in tables["topics"][1][:10]]
+    by_staff = [(name, n) for _, name, n in tables["staff"][1]]
+    return render_page("stats/dashboard.html", data=data, filters=filters, sites=sites, vocab=log,
+                       fiscal_years=_fiscal_years(db), top_topics=top_topics, by_staff=by_staff)
 
 
 def _fiscal_years(db) -> list[int]:
