@@ -79,6 +79,7 @@ bench: setup test-setup
 	$(BIN)/python bench/kiosk_chat.py
 	$(BIN)/python bench/consultation_load.py
 	$(BIN)/python bench/sheet_render.py
+	$(BIN)/python bench/stats_dashboard.py
 
 clean:
 	rm -rf $(VENV) .make node_modules $(VENDOR) instance

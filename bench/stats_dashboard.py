@@ -5,7 +5,8 @@ whole page through a real waitress server) and the same figures by plain GROUP B
 table; the full consultations CSV export (time, and peak memory growth of the exporting process
 measured as its maximum RSS above a process that only starts the app).
 
-    .venv/bin/python bench/statistics.py [--consultations 1000000] [--years 5] [--sites 25]
+    .venv/bin/python bench/stats_dashboard.py [--consultations 1000000] [--years 5] [--sites 25]
+        [--database PATH]   (generates into PATH when it does not exist, reuses it when it does)
 """
 
 from __future__ import annotations
@@ -82,20 +83,24 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=5)
     parser.add_argument("--sites", type=int, default=25)
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--database", default=None)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="kiosk-stats-"))
-    env = {**os.environ, "KIOSK_DATABASE": str(tmp / "stats.db"), "KIOSK_INSTANCE_PATH": str(tmp / "instance"),
+    database = args.database or str(tmp / "stats.db")
+    env = {**os.environ, "KIOSK_DATABASE": database, "KIOSK_INSTANCE_PATH": str(tmp / "instance"),
            "KIOSK_SECRET_KEY": "bench"}
     os.environ.update(env)
-    db = connect(env["KIOSK_DATABASE"])
+    fresh = not os.path.exists(database)
+    db = connect(database)
     migrate(db)
-    t0 = time.perf_counter()
-    created = generate(db, args.consultations, args.years, args.sites, seed=7,
-                       catalog=load_catalog(ROOT / "content"))
-    print(f"generated {created.get('consultations', args.consultations):,} consultations over {args.years} years "
-          f"and {args.sites} sites in {time.perf_counter() - t0:.1f} s "
-          f"({os.path.getsize(env['KIOSK_DATABASE']) / 2**20:.0f} MB database)")
-    create_user(db, "bench-coordinator", "coordinator", "bench-password-1")
+    if fresh:
+        t0 = time.perf_counter()
+        created = generate(db, args.consultations, args.years, args.sites, seed=7,
+                           catalog=load_catalog(ROOT / "content"))
+        print(f"generated {created.get('consultations', args.consultations):,} consultations over {args.years} "
+              f"years and {args.sites} sites in {time.perf_counter() - t0:.1f} s "
+              f"({os.path.getsize(database) / 2**20:.0f} MB database)")
+        create_user(db, "bench-coordinator", "coordinator", "bench-password-1")
     db.conn.close()
 
     app = create_app()
