@@ -39,6 +39,7 @@ def consultation_rows(db, filters: Filters):
 
 
 def excel_safe(cell):
+    """Text that Excel would run as a formula (=, +, -, @, tab, CR first) is kept as text."""
     if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + cell
     return cell

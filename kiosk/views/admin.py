@@ -19,6 +19,7 @@ from ..accounts import ROLES, AccountError, create_user, generate_password, get_
 from ..auth import role_required
 from ..consultations import audit
 from ..db import connect, get_db, now_iso, transaction
+from ..exports import excel_safe
 from ..identifiers import is_number
 from ..resident_sessions import create_enrollment_token
 from ..web import render_page
@@ -318,13 +319,6 @@ def audit_log():
         for key in ("before", "after"):
             row[key] = json.loads(row[key]) if row[key] else None
     return render_page("admin/audit.html", rows=rows, page=page, pages=pages, total=total)
-
-
-def excel_safe(cell):
-    """Text that Excel would run as a formula (=, +, -, @, tab, CR first) is kept as text."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
-    return cell
 
 
 @bp.get("/audit.csv")
