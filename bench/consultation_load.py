@@ -9,50 +9,22 @@ docs/benchmarks.md. Bounded: 20 × 50 requests to 127.0.0.1, then it stops.
 from __future__ import annotations
 
 import argparse
-import http.client
 import logging
-import os
 import re
 import statistics
 import sys
-import tempfile
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from waitress.server import create_server  # noqa: E402
+from common import Browser, Server, temporary_instance  # noqa: E402
 
 from kiosk import create_app  # noqa: E402
 from kiosk.db import connect  # noqa: E402
 from tests.conftest import PASSWORD, add_sites_and_staff  # noqa: E402
-
-
-class Tablet:
-    def __init__(self, port: int):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        self.cookie = ""
-        self.token = ""
-
-    def request(self, method: str, path: str, form: dict | None = None):
-        headers = {"Cookie": self.cookie} if self.cookie else {}
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode({"csrf_token": self.token, **form}, doseq=True)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
-        data = response.read()
-        cookie = response.headers.get("Set-Cookie")
-        if cookie:
-            self.cookie = cookie.split(";", 1)[0]
-        match = re.search(rb'name="csrf-token" content="([^"]+)"', data)
-        if match:
-            self.token = match.group(1).decode()
-        return response.status, data
 
 
 def main() -> None:
@@ -61,9 +33,7 @@ def main() -> None:
     parser.add_argument("--each", type=int, default=50)
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="kiosk-load-"))
-    os.environ.update(KIOSK_DATABASE=str(tmp / "load.db"), KIOSK_INSTANCE_PATH=str(tmp / "instance"),
-                      KIOSK_SECRET_KEY="load")
+    temporary_instance("kiosk-load-")
     app = create_app()
     db = connect(app.config["DATABASE"])
     add_sites_and_staff(db)
@@ -79,35 +49,32 @@ def main() -> None:
 
     app.logger.addHandler(Watch())
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" is expected here
-    server = create_server(app, host="127.0.0.1", port=0, threads=8)
-    threading.Thread(target=server.run, daemon=True).start()
+    server = Server(app, threads=8)
 
     latencies: list[float] = []
     failures: list[str] = []
     lock = threading.Lock()
 
     def tablet_session(number: int) -> None:
-        tablet = Tablet(server.effective_port)
-        tablet.request("GET", "/staff/login")
-        status, _ = tablet.request("POST", "/staff/login", {"username": "supporter", "password": PASSWORD})
-        if status != 303:
-            failures.append(f"client {number}: sign-in {status}")
+        tablet = Browser(server.port, timeout=60)
+        try:
+            tablet.sign_in("supporter", PASSWORD)
+        except AssertionError as exc:
+            failures.append(f"client {number}: {exc}")
             return
-        status, page = tablet.request("GET", "/staff/consultations/new")
+        page = tablet.request("GET", "/staff/consultations/new").body
         started = re.search(rb'id="f-started_at" name="started_at" type="datetime-local" value="([^"]+)"', page)
         form = {"site_id": "1", "started_at": started.group(1).decode(), "minutes": "10", "channel": "counter",
                 "age_band": "75-84", "visit": "first", "language": "ja", "device_used": "android",
                 "outcome": "completed-online-assisted", "topics": ["mynumber-card", "pin"],
                 "note": f"負荷試験 {number}"}
         for _ in range(args.each):
-            t0 = time.perf_counter()
-            status, _ = tablet.request("POST", "/staff/consultations/new", form)
-            elapsed = time.perf_counter() - t0
+            reply = tablet.request("POST", "/staff/consultations/new", form)
             with lock:
-                latencies.append(elapsed)
-                if status != 303:
-                    failures.append(f"client {number}: {status}")
-        tablet.conn.close()
+                latencies.append(reply.seconds)
+                if reply.status != 303:
+                    failures.append(f"client {number}: {reply.status}")
+        tablet.close()
 
     threads = [threading.Thread(target=tablet_session, args=(n,)) for n in range(args.clients)]
     t0 = time.perf_counter()
@@ -116,7 +83,6 @@ def main() -> None:
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - t0
-    time.sleep(0.2)
     server.close()
 
     db = connect(app.config["DATABASE"])

@@ -8,23 +8,19 @@ keeps them.
 from __future__ import annotations
 
 import argparse
-import http.client
 import io
 import os
 import re
 import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from waitress.server import create_server  # noqa: E402
+from common import Browser, Server, temporary_instance  # noqa: E402
 
 from kiosk import create_app  # noqa: E402
 from kiosk.catalog import get_catalog  # noqa: E402
@@ -38,52 +34,13 @@ QUERIES = ["住民票", "じゅうみんひょう", "ｼﾞｭｳﾐﾝﾋｮｳ
            "bulky waste"]
 
 
-class Client:
-    """A kiosk browser: cookies and the CSRF token, over one keep-alive connection."""
-
-    def __init__(self, port: int):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port)
-        self.cookies: dict[str, str] = {}
-        self.token = ""
-
-    def request(self, method: str, path: str, form: dict | None = None, htmx: bool = False):
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode({"csrf_token": self.token, **form})
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if htmx:
-            headers["HX-Request"] = "true"
-        started = time.perf_counter()
-        self.conn.request(method, path, body=body, headers=headers)
-        response = self.conn.getresponse()
-        data = response.read()
-        elapsed = time.perf_counter() - started
-        for header in response.headers.get_all("Set-Cookie") or []:
-            name, _, rest = header.partition("=")
-            self.cookies[name] = rest.split(";", 1)[0]
-        match = re.search(rb'name="csrf-token" content="([^"]+)"', data)
-        if match:
-            self.token = match.group(1).decode()
-        timing = re.search(r"app;dur=([0-9.]+)", response.headers.get("Server-Timing", ""))
-        return response.status, data, elapsed, float(timing.group(1)) if timing else None
-
-    def start(self) -> None:
-        self.request("GET", "/")
-        status, *_ = self.request("POST", "/start", {"lang": "ja"})
-        assert status == 303, status
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--turns", type=int, default=300)
     args = parser.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="kiosk-bench-"))
-    env = {"KIOSK_DATABASE": str(tmp / "bench.db"), "KIOSK_INSTANCE_PATH": str(tmp / "instance"),
-           "KIOSK_SECRET_KEY": "bench"}
-    os.environ.update(env)
+    _, env = temporary_instance("kiosk-bench-")
     app = create_app()
     with app.app_context():
         ids = get_catalog().procedures
@@ -96,36 +53,32 @@ def main() -> None:
     db.conn.close()
 
     app = create_app()  # built after the import: the index holds every ledger row
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    client = Client(server.effective_port)
-    client.start()
+    server = Server(app)
+    client = Browser(server.port)
     server_ms, round_trip = [], []
     for turn in range(args.turns + 20):
         if turn % 20 == 0:  # a new resident every 20 turns, as at a real kiosk
-            client.start()
-        status, _, elapsed, app_ms = client.request("POST", "/chat/say", {"text": QUERIES[turn % len(QUERIES)]},
-                                                    htmx=True)
-        assert status == 200, status
+            client.start_kiosk_session()
+        reply = client.request("POST", "/chat/say", {"text": QUERIES[turn % len(QUERIES)]}, htmx=True)
+        assert reply.status == 200, reply.status
         if turn >= 20:  # warm-up
-            server_ms.append(app_ms)
-            round_trip.append(elapsed * 1000)
+            server_ms.append(reply.server_ms)
+            round_trip.append(reply.seconds * 1000)
     server_ms.sort()
     print(f"free-text chat turn ({args.rows} ledger rows + 35 procedures), {args.turns} turns: "
           f"server median {statistics.median(server_ms):.1f} ms, p95 {server_ms[int(len(server_ms) * 0.95)]:.1f} ms; "
           f"round trip median {statistics.median(round_trip):.1f} ms")
 
     # The weight of a kiosk page: the JavaScript and CSS the chat page loads (fonts aside).
-    _, page, _, _ = client.request("GET", "/chat")
+    page = client.request("GET", "/chat").body
     assets = re.findall(rb'(?:src|href)="(/static/[^"]+\.(?:js|css))"', page)
     total = 0
     for asset in assets:
-        _, data, _, _ = client.request("GET", asset.decode())
+        data = client.request("GET", asset.decode()).body
         total += len(data)
         print(f"  {asset.decode()}: {len(data) / 1024:.1f} KiB")
     print(f"kiosk page JavaScript and CSS: {total / 1024:.1f} KiB in {len(assets)} files (uncompressed)")
-    client.conn.close()
-    time.sleep(0.2)
+    client.close()
     server.close()
 
     kiosk = Path(sys.executable).parent / "kiosk"

@@ -8,21 +8,16 @@ the app's HTTP endpoint on a real waitress server. Prints its figures for docs/b
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
-import re
 import statistics
 import sys
-import tempfile
-import threading
 import time
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from waitress.server import create_server  # noqa: E402
+from common import Browser, Server, temporary_instance  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
 from kiosk import create_app, handoffs  # noqa: E402
@@ -45,9 +40,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="kiosk-sheets-"))
-    os.environ.update(KIOSK_DATABASE=str(tmp / "s.db"), KIOSK_INSTANCE_PATH=str(tmp / "instance"),
-                      KIOSK_SECRET_KEY="bench", KIOSK_PUBLIC_BASE_URL="https://ward.example.jp")
+    os.environ["KIOSK_PUBLIC_BASE_URL"] = "https://ward.example.jp"
+    temporary_instance("kiosk-sheets-")
     app = create_app()
     db = connect(app.config["DATABASE"])
     with app.test_request_context():
@@ -68,43 +62,21 @@ def main() -> None:
     db.conn.close()
 
     # Through HTTP: a kiosk session makes a handoff, then fetches its PDF.
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    conn = http.client.HTTPConnection("127.0.0.1", server.effective_port)
-    cookies: dict[str, str] = {}
-
-    def request(method, path, form=None):
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            name, _, rest = header.partition("=")
-            cookies[name] = rest.split(";", 1)[0]
-        return response, data
-
-    _, page = request("GET", "/")
-    token = re.search(rb'name="csrf-token" content="([^"]+)"', page).group(1).decode()
-    request("POST", "/start", {"csrf_token": token, "lang": "ja"})
-    response, _ = request("POST", "/handoff", {"csrf_token": token, "procedure": proc.id, "channel": channel.id,
-                                               "action": "phone"})
-    code = response.headers["Location"].rsplit("/", 1)[1]
+    server = Server(app)
+    browser = Browser(server.port)
+    browser.start_kiosk_session()
+    reply = browser.request("POST", "/handoff", {"procedure": proc.id, "channel": channel.id, "action": "phone"})
+    code = reply.headers["Location"].rsplit("/", 1)[1]
     for layout in ("a4", "80mm"):
         timings = []
         for index in range(args.runs + 1):
-            t0 = time.perf_counter()
-            response, data = request("GET", f"/handoff/{code}.pdf?layout={layout}")
+            reply = browser.request("GET", f"/handoff/{code}.pdf?layout={layout}")
+            assert reply.status == 200 and reply.body.startswith(b"%PDF")
             if index:
-                timings.append(time.perf_counter() - t0)
-            assert response.status == 200 and data.startswith(b"%PDF")
+                timings.append(reply.seconds)
         print(f"{layout}: through the app's HTTP endpoint median {statistics.median(timings) * 1000:.0f} ms "
-              f"({len(data) // 1024} KiB)")
-    conn.close()
-    time.sleep(0.2)
+              f"({len(reply.body) // 1024} KiB)")
+    browser.close()
     server.close()
 
 

@@ -13,22 +13,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from waitress.server import create_server  # noqa: E402
+from common import Browser, Server  # noqa: E402
 
 from kiosk import create_app  # noqa: E402
 from kiosk.accounts import create_user  # noqa: E402
@@ -119,41 +115,18 @@ def main() -> None:
           f"{rollup:.0f} ms; the same figures by plain GROUP BY over the raw table median {naive:.0f} ms")
     db.conn.close()
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
-    conn = http.client.HTTPConnection("127.0.0.1", server.effective_port, timeout=120)
-    cookies: dict[str, str] = {}
-
-    def request(method, path, form=None):
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            name, _, rest = header.partition("=")
-            cookies[name] = rest.split(";", 1)[0]
-        return response, data
-
-    _, page = request("GET", "/staff/login")
-    token = re.search(rb'name="csrf-token" content="([^"]+)"', page).group(1).decode()
-    response, _ = request("POST", "/staff/login", {"csrf_token": token, "username": "bench-coordinator",
-                                                   "password": "bench-password-1"})
-    assert response.status == 303, response.status
+    server = Server(app)
+    browser = Browser(server.port)
+    browser.sign_in("bench-coordinator", "bench-password-1")
     timings = []
     for index in range(args.runs + 1):
-        t0 = time.perf_counter()
-        response, page = request("GET", f"/stats/?period=fy&fy={year}")
+        reply = browser.request("GET", f"/stats/?period=fy&fy={year}")
+        assert reply.status == 200
         if index:
-            timings.append(time.perf_counter() - t0)
-        assert response.status == 200
+            timings.append(reply.seconds)
     print(f"the dashboard page for FY{year} through HTTP (charts and tables rendered): median "
           f"{statistics.median(timings) * 1000:.0f} ms")
-    conn.close()
-    time.sleep(0.2)
+    browser.close()
     server.close()
 
     kiosk = str(Path(sys.executable).parent / "kiosk")
