@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import statistics
 import tempfile
 import threading
 import time
@@ -96,3 +97,14 @@ class Browser:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def median_ms(fn, runs: int) -> float:
+    """Median wall time of ``fn`` in milliseconds over ``runs`` calls, after one warm-up call."""
+    fn()
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings) * 1000

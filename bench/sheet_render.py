@@ -11,29 +11,18 @@ import argparse
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import Browser, Server, temporary_instance  # noqa: E402
+from common import Browser, Server, median_ms, temporary_instance  # noqa: E402
 from weasyprint import HTML  # noqa: E402
 
 from kiosk import create_app, handoffs  # noqa: E402
 from kiosk.catalog import get_catalog  # noqa: E402
 from kiosk.db import connect  # noqa: E402
 from kiosk.sheets import font_configuration, render_handoff_html, render_handoff_pdf  # noqa: E402
-
-
-def median_ms(fn, runs: int) -> float:
-    fn()  # warm
-    timings = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        timings.append(time.perf_counter() - t0)
-    return statistics.median(timings) * 1000
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import Browser, Server  # noqa: E402
+from common import Browser, Server, median_ms  # noqa: E402
 
 from kiosk import create_app  # noqa: E402
 from kiosk.accounts import create_user  # noqa: E402
@@ -51,16 +51,6 @@ NAIVE = [
     "select t.topic, count(*) from consultations c join consultation_topics t on t.consultation_id = c.id "
     "where c.deleted_at is null and c.started_at >= ? and c.started_at < ? group by t.topic",
 ]
-
-
-def timed(fn, runs: int) -> float:
-    fn()
-    timings = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        timings.append(time.perf_counter() - t0)
-    return statistics.median(timings) * 1000
 
 
 def child_max_rss_mb(args: list[str], env: dict) -> tuple[float, float]:
@@ -106,8 +96,8 @@ def main() -> None:
     filters = Filters(period)
     targets = {"consultations_per_year": 10000, "satisfied_share": 0.85, "sites": 20}
     db = connect(env["KIOSK_DATABASE"])
-    rollup = timed(lambda: build_dashboard(db, filters, targets, today), args.runs)
-    naive = timed(lambda: [list(db.execute(sql, [period.start_utc, period.end_utc])) for sql in NAIVE], 3)
+    rollup = median_ms(lambda: build_dashboard(db, filters, targets, today), args.runs)
+    naive = median_ms(lambda: [list(db.execute(sql, [period.start_utc, period.end_utc])) for sql in NAIVE], 3)
     total = build_dashboard(db, filters, targets, today).total
     raw = db.execute("select count(*) from consultations where deleted_at is null and started_at >= ? "
                      "and started_at < ?", [period.start_utc, period.end_utc]).fetchone()[0]

@@ -193,17 +193,16 @@ main.add_command(serve_command)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), required=True)
 def export_command(what, name, fiscal_year, quarter, month, everything, site_id, channel, encoding,
                    output) -> None:
-    import datetime as dt
 
     from . import consultations as log
     from .consultations import audit
     from .db import transaction
     from .exports import EXPORT_COLUMNS, aggregate_tables, consultation_rows, stream_csv, write_xlsx
     from .sheets import render_report_pdf
-    from .stats import Filters, Period, build_dashboard, parse_period
+    from .stats import Filters, Period, build_dashboard, parse_period, staff_names, targets_from, ward_today
 
     config = current_app.config
-    today = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=9)).date()
+    today = ward_today()
     kind, value = ("month", month) if month else ("quarter", quarter) if quarter else ("fy", fiscal_year or "")
     period = parse_period(kind, value, today)
     if everything:
@@ -215,8 +214,7 @@ def export_command(what, name, fiscal_year, quarter, month, everything, site_id,
     filters = Filters(period, site_id, channel)
     db = connect(config["DATABASE"])
     migrate(db)
-    targets = {"consultations_per_year": config["TARGET_CONSULTATIONS_PER_YEAR"],
-               "satisfied_share": config["TARGET_SATISFIED_SHARE"], "sites": config["TARGET_SITES"]}
+    targets = targets_from(config)
     # Labels go through Babel, which works in a request: give the command one.
     with current_app.test_request_context(), open(output, "wb") as out:
         if what == "consultations":
@@ -224,7 +222,7 @@ def export_command(what, name, fiscal_year, quarter, month, everything, site_id,
                 out.write(piece)
         else:
             data = build_dashboard(db, filters, targets, today)
-            staff = {str(r["id"]): r["display_name"] for r in db.query("select id, display_name from users")}
+            staff = staff_names(db)
             tables = aggregate_tables(data, staff, get_catalog())
             if what == "table":
                 if name not in tables:

@@ -114,6 +114,8 @@ def render_report_pdf(*, data, tables: dict, vocab, site_name: str | None) -> by
     """The statistics report: KPIs, then each chart with its table. Same font as the sheets."""
     from weasyprint import HTML
 
+    from .stats import ward_today
+
     html = render_template("print/report.html", data=data, tables=tables, vocab=vocab, site_name=site_name,
-                           generated=japanese_date((dt.datetime.now(dt.UTC) + dt.timedelta(hours=9)).date()))
+                           generated=japanese_date(ward_today()))
     return HTML(string=html).write_pdf(font_config=font_configuration())

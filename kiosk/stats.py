@@ -37,6 +37,26 @@ class Period:
         return following.replace(tzinfo=dt.UTC).isoformat(timespec="seconds")
 
 
+def ward_now() -> dt.datetime:
+    """Now on the ward's clock (naive, Asia/Tokyo)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None) + TOKYO_OFFSET
+
+
+def ward_today() -> dt.date:
+    return ward_now().date()
+
+
+def targets_from(config) -> dict:
+    """The KPI targets from the app's settings (TARGET_*)."""
+    return {"consultations_per_year": config["TARGET_CONSULTATIONS_PER_YEAR"],
+            "satisfied_share": config["TARGET_SATISFIED_SHARE"], "sites": config["TARGET_SITES"]}
+
+
+def staff_names(db: sqlite_utils.Database) -> dict[str, str]:
+    """Display names by user id (as text, the rollup's value for the staff dimension)."""
+    return {str(r["id"]): r["display_name"] for r in db.query("select id, display_name from users")}
+
+
 def _months(year: int, month: int, count: int) -> tuple[str, ...]:
     out = []
     for _ in range(count):
@@ -167,7 +187,7 @@ def compute_kpis(d: Dashboard, targets: dict, today: dt.date) -> dict:
     period = d.filters.period
     target = annual_target * len(period.months) / 12
     # Pace: the share of the period's months that have begun by today (Tokyo).
-    this_month = (dt.datetime.now(dt.UTC) + TOKYO_OFFSET).strftime("%Y-%m")
+    this_month = ward_now().strftime("%Y-%m")
     elapsed = sum(1 for month in period.months if month <= this_month)
     remaining = len(period.months) - elapsed
     needed = max(0, target - d.total)

@@ -21,14 +21,14 @@ from ..web import render_page
 bp = Blueprint("public", __name__)
 
 
-def _filters_from(args) -> tuple[LedgerFilters, dict[str, str]]:
+def _filters_from(args, known_departments: list[str]) -> tuple[LedgerFilters, dict[str, str]]:
     """Read the filter form; a value that is not offered is dropped with a message."""
     errors = {}
     query = (args.get("q") or "").strip()[:100]
     department = args.get("department", "")
     result = args.get("result", "")
     online = args.get("online", "")
-    if department and department not in departments(get_db()):
+    if department and department not in known_departments:
         errors["department"] = "unknown"
         department = ""
     if result and result not in SEAL_FREE_RESULTS:
@@ -46,9 +46,10 @@ def _filters_from(args) -> tuple[LedgerFilters, dict[str, str]]:
 
 @bp.get("/seal-free")
 def seal_free():
-    filters, errors = _filters_from(request.args)
+    known = departments(get_db())
+    filters, errors = _filters_from(request.args, known)
     result = find_seal_free(get_db(), filters, current_app.config["LEDGER_PAGE_SIZE"])
-    department_items = [(d, d) for d in departments(get_db())]
+    department_items = [(d, d) for d in known]
     return render_page("public/seal_free.html", "results", filters=filters, errors=errors,
                        result=result, department_items=department_items)
 

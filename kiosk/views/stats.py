@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint, Response, current_app, g, request
 from flask_babel import gettext as _
 
@@ -14,7 +12,7 @@ from ..consultations import audit
 from ..db import connect, get_db, transaction
 from ..exports import EXPORT_COLUMNS, aggregate_tables, consultation_rows, stream_csv, write_xlsx
 from ..identifiers import is_number
-from ..stats import Filters, build_dashboard, parse_period
+from ..stats import Filters, build_dashboard, parse_period, staff_names, targets_from, ward_today
 from ..web import render_page
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
@@ -28,19 +26,9 @@ def require_coordinator():
     return None
 
 
-def _targets() -> dict:
-    config = current_app.config
-    return {"consultations_per_year": config["TARGET_CONSULTATIONS_PER_YEAR"],
-            "satisfied_share": config["TARGET_SATISFIED_SHARE"], "sites": config["TARGET_SITES"]}
-
-
-def _today() -> dt.date:
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=9)).date()
-
-
 def _filters() -> Filters:
     args = request.args
-    period = parse_period(args.get("period", "fy"), args.get(args.get("period", "fy"), ""), _today())
+    period = parse_period(args.get("period", "fy"), args.get(args.get("period", "fy"), ""), ward_today())
     site = args.get("site", "")
     channel = args.get("channel", "")
     return Filters(period, int(site) if is_number(site) else None, channel if channel in log.CHANNELS else None)
@@ -50,9 +38,9 @@ def _filters() -> Filters:
 def dashboard():
     filters = _filters()
     db = get_db()
-    data = build_dashboard(db, filters, _targets(), _today())
+    data = build_dashboard(db, filters, targets_from(current_app.config), ward_today())
     sites = list(db.query("select id, name from sites order by id"))
-    staff = {str(r["id"]): r["display_name"] for r in db.query("select id, display_name from users")}
+    staff = staff_names(db)
     tables = aggregate_tables(data, staff, get_catalog())
     top_topics = [(label, n) for _, label, n in tables["topics"][1][:10]]
     by_staff = [(name, n) for _, name, n in tables["staff"][1]]
@@ -62,7 +50,7 @@ def dashboard():
 
 def _fiscal_years(db) -> list[int]:
     row = db.execute("select min(month), max(month) from consultation_stats where consultations > 0").fetchone()
-    this = _today()
+    this = ward_today()
     current = this.year if this.month >= 4 else this.year - 1
     if not row or not row[0]:
         return [current]
@@ -111,8 +99,8 @@ def export_consultations():
 def _tables():
     filters = _filters()
     db = get_db()
-    data = build_dashboard(db, filters, _targets(), _today())
-    staff = {str(r["id"]): r["display_name"] for r in db.query("select id, display_name from users")}
+    data = build_dashboard(db, filters, targets_from(current_app.config), ward_today())
+    staff = staff_names(db)
     return filters, aggregate_tables(data, staff, get_catalog())
 
 
@@ -145,9 +133,9 @@ def report_pdf():
 
     filters = _filters()
     db = get_db()
-    data = build_dashboard(db, filters, _targets(), _today())
+    data = build_dashboard(db, filters, targets_from(current_app.config), ward_today())
     _log_export("report.pdf", filters)
-    staff = {str(r["id"]): r["display_name"] for r in db.query("select id, display_name from users")}
+    staff = staff_names(db)
     site = db.execute("select name from sites where id = ?", [filters.site_id]).fetchone() if filters.site_id else None
     pdf = render_report_pdf(data=data, tables=aggregate_tables(data, staff, get_catalog()), vocab=log,
                             site_name=site[0] if site else None)
