@@ -56,6 +56,8 @@ def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
         app.config["DATABASE"] = str(Path(app.instance_path) / "kiosk.db")
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
+    if not app.config["SPEECH_CACHE_DIR"]:
+        app.config["SPEECH_CACHE_DIR"] = str(Path(app.instance_path) / "speech")
     app.config["VERSION"] = __version__
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["SECURE_COOKIES"])
     if app.config["PROXY_HOPS"]:

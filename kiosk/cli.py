@@ -110,6 +110,9 @@ def ask_command(lang: str, as_json: bool, query: str | None) -> None:
     except ContentError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from None
+    from .catalog import localized_catalog
+
+    titles = {pid: proc.title for pid, proc in localized_catalog(lang).procedures.items()}
     queries = [query] if query is not None else (line.rstrip("\n") for line in sys.stdin)
     for text in queries:
         if not text.strip():
@@ -121,7 +124,7 @@ def ask_command(lang: str, as_json: bool, query: str | None) -> None:
         verdict = "confident" if result.confident else "not sure"
         click.echo(f"{result.query}: {verdict}")
         for match in result.matches[:5]:
-            click.echo(f"  {match.score:5.2f}  {match.id}  {match.title}")
+            click.echo(f"  {match.score:5.2f}  {match.id}  {titles.get(match.id, match.title)}")
 
 
 @click.group("device", help="Kiosks and tablets: list them, make enrollment links.")

@@ -37,6 +37,7 @@ SETTINGS: dict[str, tuple[object, type]] = {
     "HANDOFF_LOOKUPS_PER_10_MINUTES": (30, int),
     "IDLE_SECONDS": (120.0, float),
     "IDLE_WARNING_SECONDS": (30.0, float),
+    "SPEECH_CACHE_DIR": ("", str),  # empty: <instance folder>/speech
 }
 
 

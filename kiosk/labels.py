@@ -32,3 +32,6 @@ ONLINE_STATE = {
     "planned": _l("オンライン化の予定あり"),
     "offline": _l("オンラインではできない"),
 }
+
+# Marks content shown in Japanese because it has no translation yet (kiosk/catalog/translate.py).
+JAPANESE_ONLY = _l("日本語のみ")

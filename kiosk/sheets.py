@@ -15,10 +15,11 @@ from zoneinfo import ZoneInfo
 import qrcode
 import qrcode.image.svg
 from flask import current_app, render_template
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale
 from markupsafe import Markup
 
 from .catalog.schema import Channel, ChannelKind, Procedure
+from .formats import date_in, japanese_date
 
 
 @dataclass(frozen=True)
@@ -48,20 +49,8 @@ def font_configuration():
         return _font_config
 
 
-ERAS = ((dt.date(2019, 5, 1), "令和"), (dt.date(1989, 1, 8), "平成"), (dt.date(1926, 12, 25), "昭和"))
-
-
-def japanese_date(day: dt.date) -> str:
-    """令和8年11月27日 (the first year of an era is 元年)."""
-    for start, era in ERAS:
-        if day >= start:
-            year = day.year - start.year + 1
-            return f"{era}{'元' if year == 1 else year}年{day.month}月{day.day}日"
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def sheet_date(day: dt.date, locale: str) -> str:
-    return japanese_date(day) if locale.startswith("ja") else format_date(day, "long")
+    return date_in(day, locale)
 
 
 def qr_svg(data: str, module_mm: float, label: str) -> Markup:

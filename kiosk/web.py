@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode, urlsplit
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
@@ -52,6 +52,12 @@ def url_with(**changes) -> str:
             args[key] = value
     query = urlencode(list(args.items(multi=True)))
     return f"{request.path}?{query}" if query else request.path
+
+
+def here_without_lang() -> str:
+    """Where a control returns to after a GET page: this page, without a ?lang= that would
+    undo the language the resident has just picked."""
+    return url_with(lang=None) if request.method == "GET" else url_for("kiosk.chat")
 
 
 def zip_titles(ids, items: dict) -> list[tuple[str, str]]:
@@ -109,6 +115,11 @@ def to_step_states(titles, current: int) -> list[dict]:
     return states
 
 
+def plain(value) -> str:
+    """Content text without its 「日本語のみ」 markup, for <title>, attributes and <option>."""
+    return str(value) if value is not None else ""
+
+
 class IdConverter(IntegerConverter):
     """Row ids in URLs: a number SQLite can hold (larger ones are a 404, not a 500)."""
 
@@ -118,15 +129,20 @@ class IdConverter(IntegerConverter):
 
 def init_web(app: Flask) -> None:
     from . import keyboards, labels
+    from .formats import resident_date, resident_number
+    from .speech import audio_url_for, speech_text
 
     @app.before_request
     def start_timer():
         g.request_started = time.perf_counter()
 
-    app.jinja_env.globals.update(url_with=url_with, labels=labels, keyboards=keyboards)
+    app.jinja_env.globals.update(url_with=url_with, labels=labels, keyboards=keyboards, speech_url=audio_url_for,
+                                 here_without_lang=here_without_lang)
     app.jinja_env.filters.update(zip_titles=zip_titles, ledger_choices=ledger_choices,
                                  to_step_states=to_step_states, zip_self=zip_self, zip_names=zip_names,
-                                 local_time=local_time, zip_counts=zip_counts, funnel_labels=funnel_labels)
+                                 local_time=local_time, zip_counts=zip_counts, funnel_labels=funnel_labels,
+                                 plain=plain, speech_text=speech_text,
+                                 resident_date=resident_date, resident_number=resident_number)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -78,6 +78,10 @@ class Analyzer:
             return [(m.part_of_speech()[0], m.normalized_form(), m.dictionary_form(), m.reading_form(),
                      m.surface()) for m in self._tokenizer.tokenize(text, mode)]
 
+    def surfaces_and_readings(self, text: str, mode: SplitMode = SplitMode.C) -> list[tuple[str, str]]:
+        """Each word as written and its katakana reading (for furigana)."""
+        return [(surface, reading) for _, _, _, reading, surface in self._morphemes(text, mode)]
+
     def analyze(self, text: str, parts: bool = False) -> Analysis:
         """``parts``: also index the parts of compound words (for documents, not queries)."""
         folded = " ".join(_PUNCTUATION.sub(" ", fold(text)).split())

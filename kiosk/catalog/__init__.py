@@ -13,14 +13,17 @@ import time
 import uuid
 
 import click
-from flask import Flask, current_app
+from babel import Locale
+from babel.support import Translations
+from flask import Flask, current_app, has_request_context
 
 from ..assistant.search import SearchIndex, build_index
 from ..db import connect, get_db, get_setting, set_setting
 from .loader import Catalog, ContentError, load_catalog
+from .translate import localize_catalog
 
-__all__ = ["Catalog", "ContentError", "get_catalog", "get_search_index", "init_app", "load_catalog",
-           "reload_catalog"]
+__all__ = ["Catalog", "ContentError", "base_catalog", "get_catalog", "get_search_index", "init_app",
+           "load_catalog", "localized_catalog", "reload_catalog"]
 
 log = logging.getLogger(__name__)
 GENERATION_SETTING = "content_generation"
@@ -33,6 +36,7 @@ class CatalogHolder:
         self.catalog = catalog
         self.error = error
         self.index: SearchIndex | None = None
+        self.localized: dict[str, Catalog] = {}  # locale code → the catalog in that language
         self.generations: dict[str, object] = {GENERATION_SETTING: _UNCHECKED,
                                                LEDGER_GENERATION_SETTING: _UNCHECKED}
         self.checked_at = 0.0
@@ -43,11 +47,37 @@ def _holder(app: Flask | None = None) -> CatalogHolder:
     return (app or current_app).extensions["kiosk_catalog"]
 
 
-def get_catalog() -> Catalog:
+def base_catalog() -> Catalog:
+    """The content as written (Japanese): what search, validation and statistics work on."""
     holder = _holder()
     if holder.catalog is None:
         raise holder.error or ContentError([])
     return holder.catalog
+
+
+def localized_catalog(locale_code: str) -> Catalog:
+    """The content in ``locale_code``, built once per content load and locale."""
+    from ..i18n import DEFAULT_LOCALE, EASY_JAPANESE
+
+    base = base_catalog()
+    if locale_code == DEFAULT_LOCALE:
+        return base
+    holder = _holder()
+    catalog = holder.localized.get(locale_code)
+    if catalog is None or catalog.loaded_at != base.loaded_at:
+        translations = Translations.load(current_app.config["TRANSLATIONS_DIR"], [Locale.parse(locale_code)])
+        catalog = localize_catalog(base, translations.gettext, mark_fallback=locale_code != EASY_JAPANESE)
+        holder.localized[locale_code] = catalog
+    return catalog
+
+
+def get_catalog() -> Catalog:
+    """The content in the current request's language (as written outside a request)."""
+    if not has_request_context():
+        return base_catalog()
+    from ..i18n import current_locale
+
+    return localized_catalog(current_locale().code)
 
 
 def _build_index(app: Flask, catalog: Catalog) -> SearchIndex:
@@ -65,7 +95,7 @@ def get_search_index() -> SearchIndex:
     if holder.index is None:
         with holder.lock:
             if holder.index is None:
-                holder.index = _build_index(current_app._get_current_object(), get_catalog())
+                holder.index = _build_index(current_app._get_current_object(), base_catalog())
     return holder.index
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -46,6 +46,9 @@ Date = Annotated[str | dt.date, AfterValidator(_check_date)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # Fields shown to residents in their language: extracted into the Babel catalogs
+    # (kiosk/catalog/translate.py) and looked up there when a page is rendered.
+    translatable: ClassVar[tuple[str, ...]] = ()
 
 
 class SealStatus(StrEnum):
@@ -89,6 +92,8 @@ class BlockReason(StrEnum):
 
 
 class Seal(Strict):
+    translatable: ClassVar[tuple[str, ...]] = ('seal_type', 'note')
+
     status: SealStatus
     abolished_on: Date | None = None
     seal_type: ShortText | None = None
@@ -96,11 +101,15 @@ class Seal(Strict):
 
 
 class Step(Strict):
+    translatable: ClassVar[tuple[str, ...]] = ('title', 'body')
+
     title: ShortText
     body: Text
 
 
 class Channel(Strict):
+    translatable: ClassVar[tuple[str, ...]] = ('title', 'summary', 'fee', 'hours', 'office', 'duration')
+
     id: Id
     kind: ChannelKind
     title: ShortText
@@ -122,6 +131,8 @@ class AnswerOption(Strict):
 
 
 class Question(Strict):
+    translatable: ClassVar[tuple[str, ...]] = ('text', 'hint')
+
     id: Id
     text: ShortText
     hint: Text | None = None
@@ -129,6 +140,8 @@ class Question(Strict):
 
 
 class Procedure(Strict):
+    translatable: ClassVar[tuple[str, ...]] = ('title', 'summary', 'office', 'contact')
+
     id: Id
     title: ShortText
     reading: ShortText
@@ -149,6 +162,8 @@ class Procedure(Strict):
 
 
 class Category(Strict):
+    translatable: ClassVar[tuple[str, ...]] = ('title', 'description')
+
     id: Id
     title: ShortText
     reading: ShortText
@@ -156,6 +171,8 @@ class Category(Strict):
 
 
 class Need(Strict):
+    translatable: ClassVar[tuple[str, ...]] = ('label', 'hint')
+
     id: Id
     label: ShortText
     hint: Text | None = None

@@ -8,17 +8,19 @@ replies, out of band); without htmx the same form redirects to the whole chat pa
 from __future__ import annotations
 
 import copy
+import hmac
 import time
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, send_file, session, url_for
 from flask_babel import gettext as _
 
-from .. import handoffs, printing, sheets
+from .. import handoffs, printing, sheets, speech
 from ..assistant import conversation
 from ..assistant.conversation import InvalidTurn, Turn
 from ..catalog import get_catalog, get_search_index
 from ..db import get_db
-from ..i18n import LOCALE_CODES
+from ..furigana import add_furigana
+from ..i18n import LOCALE_CODES, current_locale
 from ..resident_sessions import (
     create_help_request,
     delete_session,
@@ -77,7 +79,16 @@ def kiosk_context() -> dict:
     # On a kiosk (an enrolled kiosk browser, or during a kiosk session) every page times out.
     on_kiosk = bool((device and device.kind == "kiosk") or state)
     return {"kiosk_device": device, "text_size": state["text_size"] if state else 1,
-            "kiosk_state": state, "on_kiosk": on_kiosk}
+            "kiosk_state": state, "on_kiosk": on_kiosk, "furigana": bool(session.get("furigana"))}
+
+
+@bp.after_app_request
+def furigana_on_kiosk_pages(response):
+    """With 「ふりがな」 on, every kiosk page and htmx fragment gets ruby over its Japanese text."""
+    if (session.get("furigana") and request.blueprint in ("kiosk", "public") and response.mimetype == "text/html"
+            and not response.is_streamed and response.status_code < 300):
+        response.set_data(add_furigana(response.get_data(as_text=True), japanese=current_locale().japanese))
+    return response
 
 
 def _event(name: str, state: dict | None, procedure_id=None, channel_id=None, detail=None) -> None:
@@ -299,6 +310,51 @@ def keepalive():
     if g.conversation:
         touch_session(get_db(), g.kiosk_session_id)
     return "", 204
+
+
+@bp.post("/furigana")
+def toggle_furigana():
+    """「ふりがな」: kept in the session cookie, so it ends with 「最初から」 or the timeout."""
+    session["furigana"] = request.form.get("furigana") == "on"
+    return redirect(_back(url_for("kiosk.start")), 303)
+
+
+@bp.get("/language")
+def language():
+    return render_page("kiosk/language.html", next_path=local_path(request.args.get("next"), url_for("kiosk.start")))
+
+
+@bp.post("/language")
+def choose_language():
+    lang = request.form.get("lang")
+    if lang not in LOCALE_CODES:
+        abort(400)
+    session["lang"] = lang
+    state = g.conversation
+    if state and state.get("lang") != lang:
+        state["lang"] = lang
+        save_session(get_db(), g.kiosk_session_id, state)
+        _event("language_chosen", state, detail=lang)
+    return redirect(_back(url_for("kiosk.start")), 303)
+
+
+@bp.get("/speech/<digest>.wav")
+def speech_audio(digest: str):
+    """Japanese read-aloud (see kiosk/speech.py): only for text whose keyed digest matches."""
+    text = request.args.get("text")
+    if not speech.valid_digest(digest):
+        abort(404)
+    if text is not None:
+        expected = speech.speech_digest(text, current_app.config["SECRET_KEY"])
+        if len(text) > speech.MAX_CHARACTERS or not hmac.compare_digest(expected, digest):
+            abort(404)
+    try:
+        path, cached = speech.cached_or_synthesized(current_app.config["SPEECH_CACHE_DIR"], digest, text)
+    except FileNotFoundError:
+        abort(404)
+    response = send_file(path, mimetype="audio/wav", max_age=3600, conditional=True)
+    response.headers["X-Speech-Cache"] = "hit" if cached else "miss"
+    return response
 
 
 TEXT_SIZES = (1, 2, 3)

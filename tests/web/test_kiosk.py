@@ -46,7 +46,10 @@ def test_start_screen_offers_start_and_languages(client):
     start = page.select_one('form[action="/start"] button[type=submit]')
     assert text_of(start) == "はじめる" and "k-button--hero" in start["class"]
     languages = page.select('.k-attract__languages button[name="lang"]')
-    assert [(b["value"], b["lang"], text_of(b)) for b in languages] == [("ja", "ja", "日本語"), ("en", "en", "English")]
+    assert [(b["value"], b["lang"], text_of(b)) for b in languages] == [
+        ("ja", "ja", "日本語"), ("ja@easy", "ja", "やさしい にほんご"), ("en", "en", "English"),
+        ("zh_Hans", "zh-Hans", "简体中文"), ("ko", "ko", "한국어"), ("vi", "vi", "Tiếng Việt"),
+        ("ne", "ne", "नेपाली"), ("tl", "tl", "Tagalog"), ("pt_BR", "pt-BR", "Português (Brasil)")]
 
 
 def test_start_creates_a_server_side_session_and_records_events(kiosk):

@@ -17,10 +17,18 @@ def test_pages_have_language_skip_link_and_csrf_token(client):
     chips = [text_of(a) for a in page.select(".k-chips .k-chip")]
     assert chips[:4] == ["すべて", "証明書", "引っ越し", "出生・結婚・おくやみ"]
     assert len(chips) == 11
-    languages = page.select(".k-lang__link")
-    assert [(a["lang"], a["hreflang"], text_of(a)) for a in languages] == [
-        ("ja", "ja", "日本語"), ("en", "en", "English")]
+    # Kiosk screens reach every language through the toolbar's 「ことば / Language」 menu.
+    menu = page.select_one("a.k-toolbar__language")
+    assert menu["href"] == "/language?next=/procedures" and "Language" in text_of(menu)
     assert page.select_one('meta[name="csrf-token"]')["content"]
+
+
+def test_public_pages_link_every_language_in_its_own_name(client):
+    page = soup(client.get("/seal-free"))
+    languages = page.select(".k-lang__link")
+    assert [(a["lang"], a["hreflang"], text_of(a)) for a in languages][:3] == [
+        ("ja", "ja", "日本語"), ("ja", "ja", "やさしい にほんご"), ("en", "en", "English")]
+    assert len(languages) == 9
 
 
 def test_english_is_chosen_explicitly_and_remembered(client):
@@ -119,5 +127,11 @@ def test_healthz_reports_database_content_and_version(ledger_app):
 def test_query_arguments_cannot_break_the_language_links(client, url):
     response = client.get(url)
     assert response.status_code in (200, 404)
-    links = [a["href"] for a in soup(response).select(".k-lang__link")]
-    assert links and all(link.startswith(url.split("?")[0] + "?") and "lang=" in link for link in links)
+    page = soup(response)
+    links = [a["href"] for a in page.select(".k-lang__link")]
+    menu = page.select_one("a.k-toolbar__language")
+    if menu:  # kiosk screens: the menu returns to this page
+        assert menu["href"].startswith("/language?next=" + url.split("?")[0].replace("/", "%2F")) or \
+            menu["href"].startswith("/language?next=" + url.split("?")[0])
+    else:
+        assert links and all(link.startswith(url.split("?")[0] + "?") and "lang=" in link for link in links)

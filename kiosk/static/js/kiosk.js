@@ -182,6 +182,95 @@
     restart();
   }
 
+  // --- 「読み上げ」 ---------------------------------------------------------------------------
+  // Japanese buttons carry the server's audio URL (Open JTalk, cached); other languages carry
+  // the text and use the browser's voice, shown only when the browser has one for the language.
+  // One thing plays at a time; the next tap anywhere else, or the timeout, stops it.
+  var speaking = null;  // { button, audio | utterance }
+
+  function speechVolume() {
+    var range = document.querySelector("[data-speech-volume]");
+    return range ? Math.max(0, Math.min(1, parseInt(range.value, 10) / 100)) : 0.8;
+  }
+  function stopSpeech() {
+    if (!speaking) return;
+    if (speaking.audio) { speaking.audio.pause(); speaking.audio.removeAttribute("src"); }
+    if (speaking.utterance && window.speechSynthesis) window.speechSynthesis.cancel();
+    speaking.button.setAttribute("aria-pressed", "false");
+    speaking = null;
+  }
+  function voiceFor(lang) {
+    if (!window.speechSynthesis) return null;
+    var wanted = lang.toLowerCase(), primary = wanted.split("-")[0];
+    var voices = window.speechSynthesis.getVoices();
+    return voices.filter(function (v) { return v.lang.toLowerCase().replace("_", "-") === wanted; })[0] ||
+      voices.filter(function (v) { return v.lang.toLowerCase().split(/[-_]/)[0] === primary; })[0] || null;
+  }
+  function speak(button) {
+    var wasPlaying = speaking && speaking.button === button;
+    stopSpeech();
+    if (wasPlaying) return;  // a second tap on the same button stops it
+    var src = button.getAttribute("data-speak-src");
+    speaking = { button: button };
+    button.setAttribute("aria-pressed", "true");
+    var done = function () { if (speaking && speaking.button === button) stopSpeech(); };
+    if (src) {
+      var audio = new Audio(src);
+      audio.volume = speechVolume();
+      audio.addEventListener("ended", done);
+      audio.addEventListener("error", done);
+      speaking.audio = audio;
+      audio.play().catch(done);
+    } else {
+      var utterance = new SpeechSynthesisUtterance(button.getAttribute("data-speak-text"));
+      utterance.lang = button.getAttribute("data-speak-lang");
+      utterance.voice = voiceFor(utterance.lang);
+      utterance.volume = speechVolume();
+      utterance.onend = done;
+      utterance.onerror = done;
+      speaking.utterance = utterance;
+      window.speechSynthesis.speak(utterance);
+    }
+  }
+  function showBrowserVoices(root) {
+    root.querySelectorAll("[data-speak-text]").forEach(function (button) {
+      button.hidden = !voiceFor(button.getAttribute("data-speak-lang"));
+    });
+  }
+  function setUpSpeech() {
+    var range = document.querySelector("[data-speech-volume]");
+    if (range) {
+      // The volume is the same on every screen of one visit; 「最初から」 clears it (Clear-Site-Data).
+      var kept = window.sessionStorage && sessionStorage.getItem("kiosk-volume");
+      if (kept !== null && kept !== undefined) range.value = kept;
+      range.addEventListener("input", function () {
+        if (window.sessionStorage) sessionStorage.setItem("kiosk-volume", range.value);
+        if (speaking && speaking.audio) speaking.audio.volume = speechVolume();
+      });
+    }
+    showBrowserVoices(document);
+    if (window.speechSynthesis) {
+      window.speechSynthesis.addEventListener("voiceschanged", function () { showBrowserVoices(document); });
+    }
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest(".k-speak");
+      if (button) speak(button);
+    });
+    // The next tap stops the reading, except on the button itself (its click decides) or the volume.
+    document.addEventListener("pointerdown", function (event) {
+      var target = event.target;
+      if (!speaking || !target.closest) return;
+      if (target.closest(".k-speak") === speaking.button || target.closest("[data-speech-volume]")) return;
+      stopSpeech();
+    }, true);
+    document.addEventListener("keydown", function (event) {
+      if (speaking && event.key === "Escape") stopSpeech();
+    });
+    document.addEventListener("kiosk:timeout", stopSpeech);
+    window.addEventListener("pagehide", stopSpeech);
+  }
+  window.kioskSpeech = { stop: stopSpeech, playing: function () { return speaking ? speaking.button : null; } };
+
   // --- staff: reading a handoff QR code with the tablet camera ---------------------------------
   // Uses the browser's BarcodeDetector where it exists; elsewhere the button stays hidden and
   // the code is typed.
@@ -228,6 +317,10 @@
     setUpScanner();
     setUpKeyboards(document);
     setUpIdleTimeout();
+    setUpSpeech();
   });
-  document.addEventListener("htmx:load", function (event) { setUpKeyboards(event.detail.elt); });
+  document.addEventListener("htmx:load", function (event) {
+    setUpKeyboards(event.detail.elt);
+    showBrowserVoices(event.detail.elt);
+  });
 })();
