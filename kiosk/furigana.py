@@ -17,6 +17,7 @@ from markupsafe import escape
 from sudachipy import SplitMode
 
 from .assistant.text import shared_analyzer, to_hiragana
+from .html_text import rewrite_text
 
 _KANJI = "\u3005\u3006\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAS_KANJI = re.compile(f"[{_KANJI}]")
@@ -89,46 +90,14 @@ def ruby(text: str) -> str:
     return "".join(out)
 
 
-_TOKEN = re.compile(
-    r"<!--.*?-->|<!(?:[^>])*>|<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>|([^<]+)|<",
-    re.S)
-_LANG = re.compile(r"""\slang\s*=\s*["']?([A-Za-z-]*)""")
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-# Elements whose text cannot hold ruby (title, option), must stay as typed (textarea, scripts), or
-# already are ruby. ``data-no-furigana`` opts any element out.
-_SKIP = {"script", "style", "textarea", "title", "option", "ruby", "rt", "rp", "svg", "math", "template",
-         "noscript", "select", "code", "pre", "kbd"}
-
-
 def add_furigana(page: str, *, japanese: bool) -> str:
     """Add ruby to the Japanese text nodes of an HTML page or htmx fragment: text whose nearest
     ``lang`` is ``ja``, or, outside any ``lang``, when the page's language is (``japanese``)."""
-    out: list[str] = []
-    # (tag, japanese, skip) for each open element
-    stack: list[tuple[str, bool, bool]] = [("", japanese, False)]
-    for match in _TOKEN.finditer(page):
-        closing, tag, attributes, text = match.group(1), match.group(2), match.group(3), match.group(4)
-        if text is not None:
-            _, japanese, skip = stack[-1]
-            out.append(_rubify(text) if japanese and not skip and HAS_KANJI.search(text) else text)
-            continue
-        out.append(match.group(0))
-        if tag is None:
-            continue
-        tag = tag.lower()
-        if closing:
-            for depth in range(len(stack) - 1, 0, -1):
-                if stack[depth][0] == tag:
-                    del stack[depth:]
-                    break
-        elif tag not in _VOID and not attributes.rstrip().endswith("/"):
-            _, japanese, skip = stack[-1]
-            lang = _LANG.search(attributes)
-            if lang:
-                japanese = lang.group(1).lower().split("-")[0] == "ja"
-            skip = skip or tag in _SKIP or "data-no-furigana" in attributes
-            stack.append((tag, japanese, skip))
-    return "".join(out)
+
+    def rubify(text: str, lang: str) -> str:
+        return _rubify(text) if lang.split("-")[0] == "ja" and HAS_KANJI.search(text) else text
+
+    return rewrite_text(page, "ja" if japanese else "", rubify)
 
 
 def _rubify(escaped_text: str) -> str:

@@ -6,11 +6,13 @@ the browser's Accept-Language → the default (ja). Kiosk browsers should be set
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from babel import Locale
-from flask import Flask, request, session
-from flask_babel import Babel, get_locale
+from babel import Locale, support
+from flask import Flask, g, has_request_context, request, session
+from flask_babel import Babel, Domain, force_locale, get_locale
 
 DEFAULT_LOCALE = "ja"
 
@@ -63,7 +65,7 @@ CONTENT_COVERAGE: dict[str, tuple[str, ...] | None] = {
 }
 
 
-def select_locale() -> str:
+def _choose_locale() -> str:
     chosen = request.args.get("lang")
     if chosen in LOCALE_CODES:
         session["lang"] = chosen
@@ -74,12 +76,59 @@ def select_locale() -> str:
     return _BY_TAG.get(best, DEFAULT_LOCALE)
 
 
+def select_locale() -> str:
+    """Flask-Babel's locale selector. The shipped code is kept on ``g``: Babel turns "tl" into
+    Filipino ("fil_PH"), which is right for dates and numbers but names no catalog folder."""
+    g.locale_code = _choose_locale()
+    return g.locale_code
+
+
 def shipped_locale(code: str) -> ShippedLocale:
     return next((loc for loc in LOCALES if loc.code == code), LOCALES[0])
 
 
 def current_locale() -> ShippedLocale:
-    return shipped_locale(str(get_locale() or DEFAULT_LOCALE))
+    if not has_request_context():
+        return shipped_locale(DEFAULT_LOCALE)
+    if "locale_code" not in g:
+        get_locale()  # runs select_locale once per request
+    return shipped_locale(g.get("locale_code", DEFAULT_LOCALE))
+
+
+@contextmanager
+def using_locale(code: str) -> Iterator[None]:
+    """Render in another shipped locale for a moment (a handoff sheet in the resident's language)."""
+    previous = g.get("locale_code")
+    g.locale_code = code
+    try:
+        with force_locale(code):
+            yield
+    finally:
+        if previous is None:
+            g.pop("locale_code", None)
+        else:
+            g.locale_code = previous
+
+
+class CatalogsByLocaleCode(Domain):
+    """Loads translations/<code>/ by the shipped locale code rather than Babel's name for it
+    ("tl" would become "fil_PH"; "ja@easy" keeps its modifier, and gettext falls back to ja)."""
+
+    def get_translations(self):
+        if not has_request_context():
+            return super().get_translations()
+        code = current_locale().code
+        cache = self.get_translations_cache(None)
+        key = (code, self.domain[0])
+        if key not in cache:
+            translations = support.Translations()
+            for dirname in self.translation_directories:
+                catalog = support.Translations.load(dirname, [code], self.domain[0])
+                translations.merge(catalog)
+                if hasattr(catalog, "plural"):
+                    translations.plural = catalog.plural
+            cache[key] = translations
+        return cache[key]
 
 
 def text_direction(code: str) -> str:
@@ -87,13 +136,14 @@ def text_direction(code: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    Babel(
+    babel = Babel(
         app,
         locale_selector=select_locale,
         default_locale=app.config["DEFAULT_LOCALE"],
         # Absolute: a relative directory would resolve inside the package.
         default_translation_directories=app.config["TRANSLATIONS_DIR"],
     )
+    babel.__dict__["domain_instance"] = CatalogsByLocaleCode()  # replaces Flask-Babel's cached default
 
     app.jinja_env.globals["page_locale"] = current_locale  # for macros imported without context
 

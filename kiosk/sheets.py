@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 import qrcode
 import qrcode.image.svg
 from flask import current_app, render_template
-from flask_babel import force_locale
 from markupsafe import Markup
 
 from .catalog.schema import Channel, ChannelKind, Procedure
 from .formats import date_in, japanese_date
+from .i18n import shipped_locale, using_locale
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,19 @@ def application_url(procedure: Procedure, channel: Channel | None) -> str | None
 
 def render_handoff_html(*, handoff: dict, procedure: Procedure, channel: Channel | None, needs: dict,
                         layout: str, public_base_url: str = "") -> str:
+    from .catalog import base_catalog, localized_catalog
+
     spec = LAYOUTS[layout]
     locale = handoff["locale"] or "ja"
-    with force_locale(locale):
+    # The sheet is in the language the resident chose, whoever prints it; staff get the Japanese title.
+    catalog = localized_catalog(locale)
+    staff_title = base_catalog().procedures[procedure.id].title if procedure.id in base_catalog().procedures \
+        else procedure.title
+    if procedure.id in catalog.procedures:
+        procedure = catalog.procedures[procedure.id]
+        channel = procedure.channel(channel.id) if channel is not None else None
+        needs = catalog.needs
+    with using_locale(locale):
         official = application_url(procedure, channel)
         followup = f"{public_base_url.rstrip('/')}/h/{handoff['code']}" if public_base_url else None
         zone = ZoneInfo(current_app.config["TIMEZONE"])  # the ward's calendar day, not UTC's
@@ -86,7 +96,8 @@ def render_handoff_html(*, handoff: dict, procedure: Procedure, channel: Channel
         expires = dt.datetime.fromisoformat(handoff["expires_at"]).astimezone(zone).date()
         return render_template(
             "print/handoff.html", handoff=handoff, procedure=procedure, channel=channel, needs=needs,
-            layout=spec, locale=locale, official_url=official, followup_url=followup,
+            layout=spec, locale=locale, locale_tag=shipped_locale(locale).tag, staff_title=staff_title,
+            official_url=official, followup_url=followup,
             official_qr=qr_svg(official, spec.module_mm, "official") if official else None,
             followup_qr=qr_svg(followup, spec.module_mm, "follow-up") if followup else None,
             created=sheet_date(created, locale), expires=sheet_date(expires, locale))

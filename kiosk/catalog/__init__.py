@@ -13,7 +13,6 @@ import time
 import uuid
 
 import click
-from babel import Locale
 from babel.support import Translations
 from flask import Flask, current_app, has_request_context
 
@@ -65,7 +64,8 @@ def localized_catalog(locale_code: str) -> Catalog:
     holder = _holder()
     catalog = holder.localized.get(locale_code)
     if catalog is None or catalog.loaded_at != base.loaded_at:
-        translations = Translations.load(current_app.config["TRANSLATIONS_DIR"], [Locale.parse(locale_code)])
+        # By the shipped code: Babel would read "tl" as "fil_PH" and find no catalog.
+        translations = Translations.load(current_app.config["TRANSLATIONS_DIR"], [locale_code])
         catalog = localize_catalog(base, translations.gettext, mark_fallback=locale_code != EASY_JAPANESE)
         holder.localized[locale_code] = catalog
     return catalog
@@ -179,6 +179,42 @@ def check_command(directory: str | None) -> None:
         raise SystemExit(1) from None
     click.echo(f"OK: {len(catalog.procedures)} procedures, {len(catalog.categories)} categories, "
                f"{len(catalog.needs)} needs in {directory}")
+
+
+@content_cli.command("translations", help="How much of the content each language has; with --lang, which "
+                                          "strings of which procedures are still only in Japanese.")
+@click.option("--lang", "locale_code", default=None, help="List the untranslated strings of one locale.")
+def translations_command(locale_code: str | None) -> None:
+    from ..i18n import CONTENT_COVERAGE, LOCALES
+    from .translate import procedure_strings
+
+    catalog = base_catalog()
+    codes = [loc.code for loc in LOCALES if loc.code != "ja"]
+    if locale_code is not None and locale_code not in codes:
+        raise click.BadParameter(f"one of {', '.join(codes)}", param_hint="--lang")
+    incomplete_required = False
+    for code in [locale_code] if locale_code else codes:
+        translations = Translations.load(current_app.config["TRANSLATIONS_DIR"], [code])
+        required = CONTENT_COVERAGE.get(code) or tuple(catalog.procedures)
+        done = 0
+        missing_by_procedure = {}
+        for pid in catalog.procedures:
+            texts = procedure_strings(catalog, pid)
+            missing = [text for text in texts if translations.gettext(text) == text and code != "ja@easy"
+                       or code == "ja@easy" and text not in translations._catalog]
+            done += not missing
+            if missing:
+                missing_by_procedure[pid] = missing
+        gaps = [pid for pid in required if pid in missing_by_procedure]
+        incomplete_required |= bool(gaps)
+        click.echo(f"{code}: {done}/{len(catalog.procedures)} procedures fully translated; "
+                   f"required: {len(required) - len(gaps)}/{len(required)}")
+        if locale_code:
+            for pid, missing in missing_by_procedure.items():
+                click.echo(f"  {pid}{' (required)' if pid in required else ''}: {len(missing)} untranslated")
+                for text in missing:
+                    click.echo(f"    {text}")
+    raise SystemExit(1 if incomplete_required else 0)
 
 
 @content_cli.command("reload", help="Check the content, then tell running servers to reload it.")

@@ -20,6 +20,7 @@ from ..assistant.conversation import InvalidTurn, Turn
 from ..catalog import get_catalog, get_search_index
 from ..db import get_db
 from ..furigana import add_furigana
+from ..html_text import mark_japanese
 from ..i18n import LOCALE_CODES, current_locale
 from ..resident_sessions import (
     create_help_request,
@@ -83,11 +84,21 @@ def kiosk_context() -> dict:
 
 
 @bp.after_app_request
-def furigana_on_kiosk_pages(response):
-    """With 「ふりがな」 on, every kiosk page and htmx fragment gets ruby over its Japanese text."""
-    if (session.get("furigana") and request.blueprint in ("kiosk", "public") and response.mimetype == "text/html"
-            and not response.is_streamed and response.status_code < 300):
-        response.set_data(add_furigana(response.get_data(as_text=True), japanese=current_locale().japanese))
+def rewrite_page_text(response):
+    """On pages in another language, Japanese quoted in a translation gets ``lang="ja"``; with
+    「ふりがな」 on, every kiosk page and htmx fragment gets ruby over its Japanese text."""
+    if response.mimetype != "text/html" or response.is_streamed or response.direct_passthrough:
+        return response
+    locale = current_locale()
+    furigana = session.get("furigana") and request.blueprint in ("kiosk", "public")
+    if locale.japanese and not furigana:
+        return response
+    page = response.get_data(as_text=True)
+    if not locale.japanese:
+        page = mark_japanese(page, locale.tag.lower())
+    if furigana:
+        page = add_furigana(page, japanese=locale.japanese)
+    response.set_data(page)
     return response
 
 
