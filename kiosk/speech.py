@@ -79,6 +79,7 @@ _UNSPOKEN = re.compile(
     r"<(span|p)\b[^>]*(?:class=\"[^\"]*\b(?:k-ja-only|k-visually-hidden)\b[^\"]*\"|aria-hidden=\"true\")[^>]*>.*?</\1>",
     re.S)
 _JAPANESE_SPAN = re.compile(r"<span lang=\"ja\">.*?</span>", re.S)
+_BLOCK_END = re.compile(r"</(?:p|li|h\d|dt|dd|div)>|<br\s*/?>")
 
 
 def speech_text(markup: str, *, keep_japanese: bool = True) -> str:
@@ -88,6 +89,7 @@ def speech_text(markup: str, *, keep_japanese: bool = True) -> str:
     html = _UNSPOKEN.sub(" ", str(markup))
     if not keep_japanese:
         html = _JAPANESE_SPAN.sub(" ", html)
+    html = _BLOCK_END.sub(" ", html)  # a pause between paragraphs, not run-together words
     return Markup(html).striptags()[:MAX_CHARACTERS]
 
 

@@ -1,0 +1,84 @@
+"""「読み上げ」: Japanese synthesised on the server by Open JTalk, cached; other languages hand
+the text to the browser's voice."""
+
+from __future__ import annotations
+
+import io
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from tests.fixtures import soup
+
+
+def speak_buttons(kiosk, url="/chat"):
+    return soup(kiosk.get(url)).select("button.k-speak")
+
+
+def test_japanese_bubbles_and_steps_have_server_audio(kiosk):
+    kiosk.start("ja")
+    [greeting] = speak_buttons(kiosk)
+    assert greeting["data-speak-src"].startswith("/speech/") and greeting.get("hidden") is None
+    steps = speak_buttons(kiosk, "/guide/residence-certificate/convenience-store/1")
+    assert len(steps) == 1 and "data-speak-src" in steps[0].attrs
+
+
+def test_speech_returns_audio_and_serves_the_cached_file_the_second_time(kiosk):
+    kiosk.start("ja")
+    url = speak_buttons(kiosk, "/guide/residence-certificate/convenience-store/1")[0]["data-speak-src"]
+    first = kiosk.get(url)
+    first_audio = first.get_data()
+    first.close()  # send_file's handle
+    assert first.status_code == 200 and first.mimetype == "audio/wav"
+    assert first.headers["X-Speech-Cache"] == "miss"
+    with wave.open(io.BytesIO(first_audio)) as audio:
+        assert audio.getnchannels() == 1 and audio.getsampwidth() == 2
+        seconds = audio.getnframes() / audio.getframerate()
+        samples = np.frombuffer(audio.readframes(audio.getnframes()), dtype="<i2")
+    assert 2 < seconds < 60  # a step title and body read aloud
+    assert np.sqrt(np.mean(samples.astype(float) ** 2)) > 300  # speech, not silence
+    cached = list(Path(kiosk.app.config["SPEECH_CACHE_DIR"]).rglob("*.wav"))
+    assert len(cached) == 1
+    modified = cached[0].stat().st_mtime_ns
+    second = kiosk.get(url)
+    second_audio = second.get_data()
+    second.close()
+    assert second.status_code == 200 and second.headers["X-Speech-Cache"] == "hit"
+    assert second_audio == first_audio
+    assert cached[0].stat().st_mtime_ns == modified and len(list(cached[0].parent.parent.rglob("*.wav"))) == 1
+
+
+def test_only_text_the_app_rendered_is_spoken(kiosk):
+    kiosk.start("ja")
+    url = speak_buttons(kiosk)[0]["data-speak-src"]
+    path, query = url.split("?", 1)
+    assert kiosk.get(f"{path}?text=%E3%81%82").status_code == 404  # another text with this digest
+    assert kiosk.get("/speech/" + "0" * 40 + ".wav?text=%E3%81%82").status_code == 404
+    assert kiosk.get("/speech/not-a-digest.wav").status_code == 404
+    assert kiosk.get(path).status_code == 404  # not cached yet, and no text to make it from
+    assert not list(Path(kiosk.app.config["SPEECH_CACHE_DIR"]).rglob("*.wav"))
+
+
+def test_spoken_text_leaves_out_hidden_labels(kiosk):
+    from urllib.parse import parse_qs, urlsplit
+
+    kiosk.start("ja")
+    url = speak_buttons(kiosk)[0]["data-speak-src"]
+    text = parse_qs(urlsplit(url).query)["text"][0]
+    assert text.startswith("こんにちは。") and "案内:" not in text
+
+
+def test_other_languages_use_the_browser_voice(kiosk):
+    kiosk.start("ko")
+    [button] = speak_buttons(kiosk)
+    assert button["data-speak-lang"] == "ko-KR" and button.has_attr("hidden")  # shown by kiosk.js if a voice exists
+    assert "data-speak-src" not in button.attrs and button["data-speak-text"]
+
+
+def test_untranslated_japanese_is_not_given_to_another_voice(client):
+    from kiosk.speech import speech_text
+
+    html = '<p>Fee</p><p><span lang="ja">1通200円</span> <span class="k-ja-only">Japanese only</span></p>'
+    assert speech_text(html, keep_japanese=False) == "Fee"
+    assert speech_text(html, keep_japanese=True) == "Fee 1通200円"
