@@ -269,7 +269,12 @@
     document.addEventListener("kiosk:timeout", stopSpeech);
     window.addEventListener("pagehide", stopSpeech);
   }
-  window.kioskSpeech = { stop: stopSpeech, playing: function () { return speaking ? speaking.button : null; } };
+  // For tests and for other scripts: what is playing, and its audio element.
+  window.kioskSpeech = {
+    stop: stopSpeech,
+    playing: function () { return speaking ? speaking.button : null; },
+    audio: function () { return speaking && speaking.audio ? speaking.audio : null; }
+  };
 
   // --- staff: reading a handoff QR code with the tablet camera ---------------------------------
   // Uses the browser's BarcodeDetector where it exists; elsewhere the button stays hidden and
