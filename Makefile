@@ -6,9 +6,10 @@ KIOSK  := $(BIN)/kiosk
 VENDOR := kiosk/static/vendor
 FONTS  := /usr/share/fonts/truetype/bizud-gothic
 
-# Debian packages: WeasyPrint's Pango, the BIZ UDGothic font and `lp` (printing through the
-# ward's CUPS) to run; Chromium, poppler, zbar and a private CUPS server for the tests.
-DEBIAN_RUN  := fonts-morisawa-bizud-gothic libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 cups-client
+# Debian packages: WeasyPrint's Pango, the BIZ UDGothic font, Noto CJK and Noto (Chinese, Korean,
+# Nepali and Vietnamese handoff sheets) and `lp` (printing through the ward's CUPS) to run; Chromium, poppler, zbar and a private CUPS server for the tests.
+DEBIAN_RUN  := fonts-morisawa-bizud-gothic fonts-noto-cjk fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 \
+               libharfbuzz-subset0 cups-client
 DEBIAN_TEST := chromium poppler-utils zbar-tools cups cups-client cups-filters
 
 .PHONY: run test setup test-setup lint messages translations vendor bench clean

@@ -19,7 +19,7 @@ BASE = "https://ward.example.jp"
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    """One A4 and one 80 mm sheet (Japanese), and an English A4 sheet."""
+    """One A4 and one 80 mm sheet (Japanese), and A4 sheets in English, Korean and Nepali."""
     tmp = tmp_path_factory.mktemp("sheets")
     app = create_app(make_config(tmp))
     db = connect(app.config["DATABASE"])
@@ -27,7 +27,8 @@ def rendered(tmp_path_factory):
     with app.test_request_context():
         catalog = get_catalog()
         proc = catalog.procedures["residence-certificate"]
-        for name, layout, locale in (("a4", "a4", "ja"), ("80mm", "80mm", "ja"), ("en", "a4", "en")):
+        for name, layout, locale in (("a4", "a4", "ja"), ("80mm", "80mm", "ja"), ("en", "a4", "en"),
+                                     ("ko", "a4", "ko"), ("ne", "a4", "ne")):
             record = handoffs.create_handoff(db, procedure_id=proc.id, channel_id="convenience-store",
                                              session_ref="s", readiness=[], site_id=None, device_id=None,
                                              locale=locale, days=90)
@@ -87,6 +88,33 @@ def test_english_sheet_keeps_the_japanese_title_for_staff(rendered):
     assert "For staff:" in text or "職員" in text
     assert "住民票の写しの交付" in text
     assert "No seal is needed" in text
+
+
+def pdf_fonts(path) -> list[str]:
+    out = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+    return [line for line in out.splitlines()[2:] if line.strip()]
+
+
+@pytest.mark.parametrize(("name", "expected_text", "font"), [
+    ("ko", "주민표 사본", "Noto-Sans-CJK-KR"),  # Hangul is not in BIZ UDGothic: Noto Sans CJK draws it
+    ("ne", "निवासी प्रमाणपत्र", "Devanagari"),  # pdftotext splits some shaped conjuncts: a plain word
+])
+def test_sheets_in_other_scripts_print_their_text(rendered, name, expected_text, font):
+    path, record = rendered[name]
+    text = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split())
+    assert expected_text in text
+    assert record["display_code"] in text
+    assert "住民票の写しの交付" in text  # the Japanese title for staff
+    fonts = pdf_fonts(path)
+    assert any(font in line for line in fonts), fonts
+    assert all(line.split()[-5] == "yes" for line in fonts), fonts  # every font embedded
+
+
+def test_korean_sheet_dates_are_korean(rendered):
+    path, record = rendered["ko"]
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    created = dt.datetime.fromisoformat(record["created_at"]).astimezone(dt.timezone(dt.timedelta(hours=9))).date()
+    assert f"{created.year}년 {created.month}월 {created.day}일" in text
 
 
 def test_japanese_era_dates():
