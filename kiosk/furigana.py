@@ -32,16 +32,31 @@ _NANI_BEFORE = ("を", "が", "も", "か", "に", "で", "と")
 Segment = tuple[str, str | None]  # (base text, reading or None for no ruby)
 
 
-def align(surface: str, reading: str) -> list[Segment]:
-    """Split one word's reading over its kanji runs; kana in the word anchor the split.
-    Falls back to one ruby over the whole word when the kana do not match the reading."""
+def _split(surface: str, reading: str) -> list[Segment] | None:
     reading = to_hiragana(reading)
     runs = _RUNS.findall(surface)
     pattern = "".join("(.+?)" if HAS_KANJI.match(run) else f"({re.escape(to_hiragana(run))})" for run in runs)
     match = re.fullmatch(pattern, reading)
     if not match:
-        return [(surface, reading)]
+        return None
     return [(run, part if HAS_KANJI.match(run) else None) for run, part in zip(runs, match.groups(), strict=True)]
+
+
+def align(surface: str, reading: str) -> list[Segment]:
+    """Split one word's reading over its kanji runs; kana in the word anchor the split.
+    Falls back to one ruby over the whole word when the kana do not match the reading."""
+    return _split(surface, reading) or [(surface, to_hiragana(reading))]
+
+
+# Readings the content gives (a procedure's or a category's ``reading``): for those exact texts
+# they beat the dictionary's guess. Set when the content is loaded.
+_known_readings: dict[str, str] = {}
+
+
+def use_known_readings(readings: dict[str, str]) -> None:
+    global _known_readings
+    _known_readings = dict(readings)
+    segments.cache_clear()
 
 
 @lru_cache(maxsize=50_000)
@@ -49,6 +64,12 @@ def segments(text: str) -> tuple[Segment, ...]:
     """``text`` as (base, reading) pieces; pieces without kanji have no reading."""
     if not HAS_KANJI.search(text):
         return ((text, None),)
+    known = _known_readings.get(text.strip())
+    if known:
+        split = _split(text.strip(), known)
+        if split:
+            lead, trail = text[:len(text) - len(text.lstrip())], text[len(text.rstrip()):]
+            return tuple(([(lead, None)] if lead else []) + split + ([(trail, None)] if trail else []))
     words = shared_analyzer().surfaces_and_readings(text, SplitMode.C)
     if "".join(surface for surface, _ in words) != text:  # never lose a character
         return ((text, None),)
@@ -104,4 +125,4 @@ def _rubify(escaped_text: str) -> str:
     return ruby(html.unescape(escaped_text))
 
 
-__all__ = ["add_furigana", "align", "reading_of", "ruby", "segments"]
+__all__ = ["add_furigana", "align", "reading_of", "ruby", "segments", "use_known_readings"]

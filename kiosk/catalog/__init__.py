@@ -99,6 +99,15 @@ def get_search_index() -> SearchIndex:
     return holder.index
 
 
+def _use_readings(catalog: Catalog) -> None:
+    """Furigana take the readings the content gives for titles over the dictionary's guess."""
+    from ..furigana import use_known_readings
+
+    readings = {p.title: p.reading for p in catalog.procedures.values()}
+    readings.update({c.title: c.reading for c in catalog.categories.values()})
+    use_known_readings(readings)
+
+
 def reload_catalog(app: Flask) -> Catalog:
     """Load the content again; on problems keep serving the old content and re-raise."""
     holder = _holder(app)
@@ -106,6 +115,7 @@ def reload_catalog(app: Flask) -> Catalog:
     index = _build_index(app, catalog)
     with holder.lock:
         holder.catalog, holder.error, holder.index = catalog, None, index
+    _use_readings(catalog)
     log.info("content reloaded: %s", catalog.fingerprint)
     return catalog
 
@@ -156,6 +166,7 @@ def init_app(app: Flask, *, strict: bool = True) -> None:
         finally:
             db.conn.close()
         holder.index = _build_index(app, holder.catalog)
+        _use_readings(holder.catalog)
     app.extensions["kiosk_catalog"] = holder
     app.before_request(lambda: _check_generations(app))
     app.cli.add_command(content_cli)

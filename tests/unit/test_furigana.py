@@ -66,3 +66,17 @@ def test_pages_get_ruby_only_in_japanese_text_nodes():
 def test_fragments_take_the_page_language():
     assert "<ruby>" in add_furigana("<p>写し</p>", japanese=True)
     assert "<ruby>" not in add_furigana("<p>写し</p>", japanese=False)
+
+
+def test_content_readings_win_for_titles():
+    from kiosk.furigana import use_known_readings
+
+    try:
+        assert segments("事業者の方")[-1] == ("方", "ほう")  # the dictionary's guess
+        use_known_readings({"事業者の方": "じぎょうしゃのかた", "住民票の写しの交付": "じゅうみんひょうのうつしのこうふ"})
+        assert segments("事業者の方")[-1] == ("方", "かた")  # the category's reading in categories.yaml
+        assert segments("  住民票の写しの交付 ")[1] == ("住民票", "じゅうみんひょう")  # whitespace kept around it
+        use_known_readings({"写し": "ちがうよみ"})  # a reading that does not fit the kana: the dictionary instead
+        assert segments("写し") == (("写", "うつ"), ("し", None))
+    finally:
+        use_known_readings({})
