@@ -73,7 +73,8 @@ def test_content_readings_win_for_titles():
 
     try:
         assert segments("事業者の方")[-1] == ("方", "ほう")  # the dictionary's guess
-        use_known_readings({"事業者の方": "じぎょうしゃのかた", "住民票の写しの交付": "じゅうみんひょうのうつしのこうふ"})
+        use_known_readings({"事業者の方": "じぎょうしゃのかた",
+                            "住民票の写しの交付": "じゅうみんひょうのうつしのこうふ"})
         assert segments("事業者の方")[-1] == ("方", "かた")  # the category's reading in categories.yaml
         assert segments("  住民票の写しの交付 ")[1] == ("住民票", "じゅうみんひょう")  # whitespace kept around it
         use_known_readings({"写し": "ちがうよみ"})  # a reading that does not fit the kana: the dictionary instead
