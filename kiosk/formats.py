@@ -11,7 +11,7 @@ import datetime as dt
 
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 ERAS = ((dt.date(2019, 5, 1), "令和"), (dt.date(1989, 1, 8), "平成"), (dt.date(1926, 12, 25), "昭和"))
 
@@ -45,11 +45,21 @@ def resident_date(day: dt.date | str | None) -> str:
     return date_in(day, current_locale().code)
 
 
-def resident_number(value: int | float) -> str:
-    """Jinja filter: 12,345 / 12.345 / 12 345 as the locale writes it."""
+def _locale() -> Locale:
     from .i18n import current_locale
 
-    return format_decimal(value, locale=Locale.parse(current_locale().code))
+    return Locale.parse(current_locale().code)
 
 
-__all__ = ["date_in", "japanese_date", "resident_date", "resident_number"]
+def resident_number(value: int | float, pattern: str | None = None) -> str:
+    """Jinja filter: 12,345 / 12.345 / 12 345 as the locale writes it (``pattern``: Babel's
+    number pattern, e.g. "#,##0.00")."""
+    return format_decimal(value, format=pattern, locale=_locale())
+
+
+def resident_percent(share: float | None) -> str:
+    """Jinja filter: a share (0.853) as the locale writes a percentage with one decimal."""
+    return "—" if share is None else format_percent(share, format="#,##0.0%", locale=_locale())
+
+
+__all__ = ["date_in", "japanese_date", "resident_date", "resident_number", "resident_percent"]

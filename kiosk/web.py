@@ -129,7 +129,7 @@ class IdConverter(IntegerConverter):
 
 def init_web(app: Flask) -> None:
     from . import keyboards, labels
-    from .formats import resident_date, resident_number
+    from .formats import resident_date, resident_number, resident_percent
     from .speech import audio_url_for, speech_text
 
     @app.before_request
@@ -142,7 +142,8 @@ def init_web(app: Flask) -> None:
                                  to_step_states=to_step_states, zip_self=zip_self, zip_names=zip_names,
                                  local_time=local_time, zip_counts=zip_counts, funnel_labels=funnel_labels,
                                  plain=plain, speech_text=speech_text,
-                                 resident_date=resident_date, resident_number=resident_number)
+                                 resident_date=resident_date, resident_number=resident_number,
+                                 resident_percent=resident_percent)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

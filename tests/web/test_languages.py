@@ -157,3 +157,14 @@ def test_dates_follow_the_locale(client, code, expected):
     facts = {text_of(dt): text_of(dd) for dt, dd in zip(page.select(".k-facts dt"), page.select(".k-facts dd"),
                                                          strict=False)}
     assert expected in facts.values(), facts
+
+
+def test_numbers_follow_the_locale(app):
+    from kiosk.formats import resident_number, resident_percent
+
+    with app.test_request_context("/?lang=pt_BR"):
+        assert resident_number(12345) == "12.345" and resident_percent(0.853) == "85,3%"
+    with app.test_request_context("/?lang=ja"):
+        assert resident_number(12345) == "12,345" and resident_percent(0.853) == "85.3%"
+    with app.test_request_context("/?lang=en"):
+        assert resident_number(3.14159, "0.00") == "3.14" and resident_percent(None) == "—"
