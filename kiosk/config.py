@@ -38,6 +38,7 @@ SETTINGS: dict[str, tuple[object, type]] = {
     "IDLE_SECONDS": (120.0, float),
     "IDLE_WARNING_SECONDS": (30.0, float),
     "SPEECH_CACHE_DIR": ("", str),  # empty: <instance folder>/speech
+    "SPEECH_CACHE_MAX_MB": (512.0, float),
 }
 
 

@@ -49,8 +49,10 @@ LOCALE_CODES = tuple(loc.code for loc in LOCALES)
 # Beside 「ことば」 on every kiosk screen, like the native names: a resident who reads neither the
 # current language nor Japanese still finds the language menu. Deliberately never translated.
 LANGUAGE_SIGNPOST = "Language"
-# Accept-Language is matched on BCP 47 tags; やさしい日本語 is only ever chosen on purpose.
-_BY_TAG = {loc.tag: loc.code for loc in LOCALES if loc.code != EASY_JAPANESE}
+# Accept-Language is matched on BCP 47 tags, then on the primary language (zh-CN → 简体中文,
+# pt-PT → Português (Brasil), fil-PH → Tagalog); やさしい日本語 is only ever chosen on purpose.
+_BY_TAG = {loc.tag.lower(): loc.code for loc in LOCALES if loc.code != EASY_JAPANESE}
+_BY_PRIMARY = {tag.split("-")[0]: code for tag, code in _BY_TAG.items()} | {"fil": "tl"}
 
 # Procedures translated into every locale (the others are complete in en, zh_Hans, ko and vi).
 CORE_PROCEDURES = (
@@ -72,8 +74,12 @@ def _choose_locale() -> str:
         return chosen
     if session.get("lang") in LOCALE_CODES:
         return session["lang"]
-    best = request.accept_languages.best_match(tuple(_BY_TAG))
-    return _BY_TAG.get(best, DEFAULT_LOCALE)
+    for value, _quality in request.accept_languages:  # best first
+        tag = value.lower().replace("_", "-")
+        code = _BY_TAG.get(tag) or _BY_PRIMARY.get(tag.split("-")[0])
+        if code:
+            return code
+    return DEFAULT_LOCALE
 
 
 def select_locale() -> str:

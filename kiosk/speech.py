@@ -22,9 +22,17 @@ from pathlib import Path
 from flask import current_app
 from markupsafe import Markup
 
-MAX_CHARACTERS = 1000
+MAX_CHARACTERS = 800
+MAX_WAITING = 4  # syntheses queued behind the running one before the server answers "busy"
 _synthesis_lock = threading.Lock()  # Open JTalk's engine is one global object
-_DIGEST = re.compile(r"^[0-9a-f]{40}$")
+_waiting = threading.BoundedSemaphore(MAX_WAITING + 1)
+_digest_locks: dict[str, threading.Lock] = {}
+_digest_locks_guard = threading.Lock()
+_DIGEST = re.compile(r"[0-9a-f]{40}")
+
+
+class SpeechBusy(Exception):
+    """Too many different texts are waiting to be synthesised; the caller should retry."""
 
 
 def speech_digest(text: str, secret: str | bytes) -> str:
@@ -33,7 +41,7 @@ def speech_digest(text: str, secret: str | bytes) -> str:
 
 
 def valid_digest(digest: str) -> bool:
-    return bool(_DIGEST.match(digest))
+    return bool(_DIGEST.fullmatch(digest))
 
 
 def synthesize_wav(text: str) -> bytes:
@@ -57,26 +65,64 @@ def cache_path(cache_dir: str | os.PathLike, digest: str) -> Path:
     return Path(cache_dir) / digest[:2] / f"{digest}.wav"
 
 
-def cached_or_synthesized(cache_dir: str | os.PathLike, digest: str, text: str | None) -> tuple[Path, bool]:
+def cached_or_synthesized(cache_dir: str | os.PathLike, digest: str, text: str | None,
+                          max_cache_bytes: int = 0) -> tuple[Path, bool]:
     """The audio file for ``digest``, synthesised from ``text`` if it is not cached yet.
-    Returns (path, was_cached). Written atomically: a half-written file is never served."""
+    Returns (path, was_cached). Requests for the same text wait for one synthesis; more than
+    MAX_WAITING different texts queued raise SpeechBusy rather than tie up every server thread.
+    Written atomically: a half-written file is never served."""
     path = cache_path(cache_dir, digest)
     if path.exists():
         return path, True
     if text is None:
         raise FileNotFoundError(digest)
-    audio = synthesize_wav(text)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as tmp:
-        tmp.write(audio)
-    os.replace(tmp.name, path)
+    if not _waiting.acquire(blocking=False):
+        raise SpeechBusy()
+    try:
+        with _digest_locks_guard:
+            lock = _digest_locks.setdefault(digest, threading.Lock())
+        with lock:
+            if path.exists():  # another request made it while this one waited
+                return path, True
+            audio = synthesize_wav(text)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as tmp:
+                tmp.write(audio)
+            os.replace(tmp.name, path)
+        with _digest_locks_guard:
+            _digest_locks.pop(digest, None)
+    finally:
+        _waiting.release()
+    if max_cache_bytes:
+        trim_cache(cache_dir, max_cache_bytes, keep=path)
     return path, False
+
+
+def trim_cache(cache_dir: str | os.PathLike, max_bytes: int, keep: Path | None = None) -> int:
+    """Delete the least recently written audio files until the cache fits in ``max_bytes``.
+    Returns how many were deleted."""
+    files = sorted(Path(cache_dir).glob("*/*.wav"), key=lambda f: f.stat().st_mtime)
+    total = sum(f.stat().st_size for f in files)
+    deleted = 0
+    for old in files:
+        if total <= max_bytes:
+            break
+        if old == keep:
+            continue
+        size = old.stat().st_size
+        old.unlink(missing_ok=True)
+        total -= size
+        deleted += 1
+    return deleted
 
 
 # --- what a bubble says -----------------------------------------------------------------------
 
+# Hidden labels, icons, the 「日本語のみ」 tag, and the resident's own answers (k-unspoken): the
+# answers say something about the resident, so they stay out of URLs and the audio cache.
 _UNSPOKEN = re.compile(
-    r"<(span|p)\b[^>]*(?:class=\"[^\"]*\b(?:k-ja-only|k-visually-hidden)\b[^\"]*\"|aria-hidden=\"true\")[^>]*>.*?</\1>",
+    r"<(span|p|div)\b[^>]*(?:class=\"[^\"]*\b(?:k-ja-only|k-visually-hidden|k-unspoken)\b[^\"]*\""
+    r"|aria-hidden=\"true\")[^>]*>.*?</\1>",
     re.S)
 _JAPANESE_SPAN = re.compile(r"<span lang=\"ja\">.*?</span>", re.S)
 _BLOCK_END = re.compile(r"</(?:p|li|h\d|dt|dd|div)>|<br\s*/?>")
@@ -90,7 +136,13 @@ def speech_text(markup: str, *, keep_japanese: bool = True) -> str:
     if not keep_japanese:
         html = _JAPANESE_SPAN.sub(" ", html)
     html = _BLOCK_END.sub(" ", html)  # a pause between paragraphs, not run-together words
-    return Markup(html).striptags()[:MAX_CHARACTERS]
+    text = Markup(html).striptags()
+    if len(text) <= MAX_CHARACTERS:
+        return text
+    # Too long to read in one go: stop at the last sentence that fits, not mid-word.
+    cut = text[:MAX_CHARACTERS]
+    end = max(cut.rfind(mark) for mark in "。.!?！？")
+    return cut[:end + 1] if end > MAX_CHARACTERS // 2 else cut
 
 
 def audio_url_for(text: str) -> str:
@@ -100,4 +152,5 @@ def audio_url_for(text: str) -> str:
     return url_for("kiosk.speech_audio", digest=digest, text=text)
 
 
-__all__ = ["audio_url_for", "cached_or_synthesized", "speech_digest", "speech_text", "synthesize_wav"]
+__all__ = ["SpeechBusy", "audio_url_for", "cached_or_synthesized", "speech_digest", "speech_text", "synthesize_wav",
+           "trim_cache"]

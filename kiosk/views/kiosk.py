@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import hmac
+import re
 import time
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, send_file, session, url_for
@@ -83,21 +84,28 @@ def kiosk_context() -> dict:
             "kiosk_state": state, "on_kiosk": on_kiosk, "furigana": bool(session.get("furigana"))}
 
 
+_HTML_LANG = re.compile(r'<html lang="([^"]+)"')
+
+
 @bp.after_app_request
 def rewrite_page_text(response):
     """On pages in another language, Japanese quoted in a translation gets ``lang="ja"``; with
     「ふりがな」 on, every kiosk page and htmx fragment gets ruby over its Japanese text."""
     if response.mimetype != "text/html" or response.is_streamed or response.direct_passthrough:
         return response
-    locale = current_locale()
     furigana = session.get("furigana") and request.blueprint in ("kiosk", "public")
-    if locale.japanese and not furigana:
-        return response
     page = response.get_data(as_text=True)
-    if not locale.japanese:
-        page = mark_japanese(page, locale.tag.lower())
+    # The page's own language (a handoff page may be in the resident's, not the request's);
+    # htmx fragments have none and take the request's.
+    declared = _HTML_LANG.search(page, 0, 1000)
+    page_lang = declared.group(1).lower() if declared else current_locale().tag.lower()
+    japanese = page_lang.split("-")[0] == "ja"
+    if japanese and not furigana:
+        return response
+    if not japanese:
+        page = mark_japanese(page, page_lang)
     if furigana:
-        page = add_furigana(page, japanese=locale.japanese)
+        page = add_furigana(page, japanese=japanese)
     response.set_data(page)
     return response
 
@@ -342,8 +350,8 @@ def choose_language():
         abort(400)
     session["lang"] = lang
     state = g.conversation
-    if state and state.get("lang") != lang:
-        state["lang"] = lang
+    if state and state.get("locale") != lang:
+        state["locale"] = lang  # the handoff sheet and the statistics follow the new choice
         save_session(get_db(), g.kiosk_session_id, state)
         _event("language_chosen", state, detail=lang)
     return redirect(_back(url_for("kiosk.start")), 303)
@@ -359,10 +367,14 @@ def speech_audio(digest: str):
         expected = speech.speech_digest(text, current_app.config["SECRET_KEY"])
         if len(text) > speech.MAX_CHARACTERS or not hmac.compare_digest(expected, digest):
             abort(404)
+    config = current_app.config
     try:
-        path, cached = speech.cached_or_synthesized(current_app.config["SPEECH_CACHE_DIR"], digest, text)
+        path, cached = speech.cached_or_synthesized(config["SPEECH_CACHE_DIR"], digest, text,
+                                                    int(config["SPEECH_CACHE_MAX_MB"] * 1024 * 1024))
     except FileNotFoundError:
         abort(404)
+    except speech.SpeechBusy:
+        return "", 503, {"Retry-After": "2"}
     response = send_file(path, mimetype="audio/wav", max_age=3600, conditional=True)
     response.headers["X-Speech-Cache"] = "hit" if cached else "miss"
     return response
@@ -431,7 +443,7 @@ def create_handoff():
     record = handoffs.create_handoff(
         get_db(), procedure_id=proc.id, channel_id=channel.id if channel else None, session_ref=state["ref"],
         readiness=answers, site_id=g.device.site_id if g.device else None, device_id=g.device.id if g.device else None,
-        locale=state.get("locale") or config["DEFAULT_LOCALE"], days=config["HANDOFF_DAYS"],
+        locale=current_locale().code, days=config["HANDOFF_DAYS"],  # the language on screen now
         timezone=config["TIMEZONE"])
     state.setdefault("handoffs", []).append(record["code"])
     save_session(get_db(), g.kiosk_session_id, state)

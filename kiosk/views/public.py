@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, session
 
 from ..catalog import ContentError, get_catalog
 from ..catalog.ledger import (
@@ -15,6 +15,7 @@ from ..catalog.ledger import (
 )
 from ..db import get_db, pending_migrations
 from ..handoffs import find_handoff, lookup_allowed
+from ..i18n import LOCALE_CODES, current_locale, using_locale
 from ..sheets import application_url
 from ..web import render_page
 
@@ -64,13 +65,17 @@ def handoff(typed: str):
                           config["HANDOFF_LOOKUPS_PER_10_MINUTES"]):
         return render_page("public/handoff_missing.html", limited=True), 429
     record = find_handoff(db, typed)
-    catalog = get_catalog()
-    proc = catalog.procedures.get(record["procedure_id"]) if record else None
-    if record is None or record["expired"] or proc is None:
+    if record is None or record["expired"] or record["procedure_id"] not in get_catalog().procedures:
         return render_page("public/handoff_missing.html", limited=False), 404
-    channel = proc.channel(record["channel_id"]) if record["channel_id"] else None
-    return render_page("public/handoff.html", handoff=record, procedure=proc, channel=channel,
-                       needs=catalog.needs, official_url=application_url(proc, channel))
+    # The phone shows the language the resident used at the kiosk, unless they pick another here.
+    chosen = request.args.get("lang") in LOCALE_CODES or session.get("lang") in LOCALE_CODES
+    locale = current_locale().code if chosen or record["locale"] not in LOCALE_CODES else record["locale"]
+    with using_locale(locale):
+        catalog = get_catalog()
+        proc = catalog.procedures[record["procedure_id"]]
+        channel = proc.channel(record["channel_id"]) if record["channel_id"] else None
+        return render_page("public/handoff.html", handoff=record, procedure=proc, channel=channel,
+                           needs=catalog.needs, official_url=application_url(proc, channel))
 
 
 @bp.get("/patterns")

@@ -168,3 +168,25 @@ def test_numbers_follow_the_locale(app):
         assert resident_number(12345) == "12,345" and resident_percent(0.853) == "85.3%"
     with app.test_request_context("/?lang=en"):
         assert resident_number(3.14159, "0.00") == "3.14" and resident_percent(None) == "—"
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("zh-CN,zh;q=0.9", "zh-Hans"), ("zh-TW", "zh-Hans"), ("pt-PT", "pt-BR"), ("fil-PH", "tl"),
+    ("en-GB,ja;q=0.5", "en"), ("ko-KR", "ko"), ("fr-FR,de;q=0.8", "ja"), ("ne-NP", "ne"),
+])
+def test_accept_language_matches_the_primary_language(client, header, expected):
+    assert soup(client.get("/", headers={"Accept-Language": header})).html["lang"] == expected
+
+
+def test_the_phone_page_opens_in_the_language_used_at_the_kiosk(kiosk):
+    kiosk.start("ja")
+    kiosk.post("/language", {"lang": "ko", "next": "/chat"})  # changed mid-session
+    response = kiosk.post("/handoff", {"procedure": "moving-in", "channel": "counter-card", "action": "phone"})
+    code = response.headers["Location"].rsplit("/", 1)[-1]
+    [record] = query_rows(kiosk.app, "select locale from handoffs")
+    assert record["locale"] == "ko"
+    phone = kiosk.app.test_client()  # the resident's phone: no session, no language chosen
+    page = soup(phone.get(f"/h/{code}"))
+    assert page.html["lang"] == "ko" and text_of(page.select_one("h1")) == "전입신고"
+    page = soup(phone.get(f"/h/{code}?lang=en"))
+    assert page.html["lang"] == "en" and text_of(page.select_one("h1")) == "Moving-in notification"

@@ -82,3 +82,70 @@ def test_untranslated_japanese_is_not_given_to_another_voice(client):
     html = '<p>Fee</p><p><span lang="ja">1通200円</span> <span class="k-ja-only">Japanese only</span></p>'
     assert speech_text(html, keep_japanese=False) == "Fee"
     assert speech_text(html, keep_japanese=True) == "Fee 1通200円"
+
+
+def test_the_residents_answers_are_not_read_aloud(kiosk):
+    from urllib.parse import parse_qs, urlsplit
+
+    kiosk.start("ja")
+    kiosk.post("/chat/category", {"category": "certificates", "turn": 0})
+    kiosk.post("/chat/procedure", {"procedure": "residence-certificate", "turn": 1})
+    kiosk.post("/chat/answer", {"answer": "yes", "turn": 2})
+    kiosk.post("/chat/answer", {"answer": "yes", "turn": 3})
+    page = soup(kiosk.get("/chat"))
+    latest = page.select(".k-bubble--assistant")[-1]
+    assert latest.select_one(".k-bubble__basis")  # the answers are shown…
+    text = parse_qs(urlsplit(latest.select_one(".k-speak")["data-speak-src"]).query)["text"][0]
+    assert "おすすめは" in text and "あなたの答え" not in text  # …but not read, cached or put in a URL
+
+
+def test_long_text_stops_at_a_sentence():
+    from kiosk.speech import MAX_CHARACTERS, speech_text
+
+    html = "<p>" + "あいうえおかきくけこ。" * 200 + "</p>"
+    text = speech_text(html)
+    assert len(text) <= MAX_CHARACTERS and text.endswith("。")
+
+
+def test_concurrent_requests_for_one_text_synthesise_once(kiosk):
+    from concurrent.futures import ThreadPoolExecutor
+
+    kiosk.start("ja")
+    url = speak_buttons(kiosk, "/guide/moving-in/counter-card/1")[0]["data-speak-src"]
+
+    def fetch(_):
+        response = kiosk.app.test_client().get(url)  # another kiosk: the audio needs no session
+        response.close()
+        return response.headers["X-Speech-Cache"]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = sorted(pool.map(fetch, range(4)))
+    assert results == ["hit", "hit", "hit", "miss"]
+
+
+def test_too_many_waiting_syntheses_answer_busy(kiosk, monkeypatch):
+    from kiosk import speech
+
+    kiosk.start("ja")
+    url = speak_buttons(kiosk)[0]["data-speak-src"]
+    monkeypatch.setattr(speech, "_waiting", speech.threading.BoundedSemaphore(1))
+    speech._waiting.acquire()  # the one slot is taken by another synthesis
+    response = kiosk.get(url)
+    assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+
+
+def test_the_cache_is_kept_under_its_size_limit(tmp_path):
+    import os
+    import time
+
+    from kiosk.speech import cache_path, trim_cache
+
+    paths = []
+    for number in range(5):
+        path = cache_path(tmp_path, f"{number:02d}" + "a" * 38)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x" * 1000)
+        os.utime(path, (time.time() + number, time.time() + number))
+        paths.append(path)
+    assert trim_cache(tmp_path, 2500, keep=paths[0]) == 3
+    assert [p.exists() for p in paths] == [True, False, False, False, True]
