@@ -81,6 +81,7 @@ bench: setup test-setup
 	$(BIN)/python bench/consultation_load.py
 	$(BIN)/python bench/sheet_render.py
 	$(BIN)/python bench/stats_dashboard.py
+	$(BIN)/python bench/reading_aids.py
 
 clean:
 	rm -rf $(VENV) .make node_modules $(VENDOR) instance
