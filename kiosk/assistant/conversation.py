@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from ..catalog.loader import Catalog
 from ..catalog.schema import Answer, Channel, ChannelKind, Procedure
-from .search import SearchIndex, candidates
+from .search import MAX_CANDIDATES, SearchIndex, SearchResult, candidates
 
 ANSWERS = tuple(a.value for a in Answer)
 
@@ -212,15 +212,20 @@ def fallback_channel(proc: Procedure, online: Channel, item: ReadinessItem) -> C
     return min(others, key=lambda c: (item.need in c.needs, "mynumber-card" in c.needs, order[c.kind]))
 
 
-def say(state: dict, catalog: Catalog, index: SearchIndex, text: str) -> Turn:
+def say(state: dict, catalog: Catalog, index: SearchIndex, text: str, translated=None) -> Turn:
     """Free text: the procedure when the search is confident, otherwise at most three candidates
-    and the offer to call staff. The text itself stays in the session only."""
+    and the offer to call staff. ``translated`` (a TranslatedIndex) also searches the content in
+    the resident's language: the procedure whose translated title was typed exactly, else
+    candidates. The text itself stays in the session only."""
     text = " ".join(text.split())[:200]
     if not text:
         raise InvalidTurn("empty")
     turn = Turn()
     turn.say(state, who="resident", kind="typed", text=text)
     result = index.search(text)
+    own_language = translated.search(text) if translated is not None and not result.confident else []
+    if own_language and own_language[0].score >= 2.0:  # exactly a translated title
+        result = SearchResult(text, True, own_language[:1])
     best = result.best
     if result.confident and best.kind == "procedure" and best.id in catalog.procedures:
         turn.say(state, kind="found", id=best.id)
@@ -234,7 +239,9 @@ def say(state: dict, catalog: Catalog, index: SearchIndex, text: str) -> Turn:
         turn.say(state, kind="ledger", key=best.id.removeprefix("ledger:"))
         return turn
     _reset_guide(state)
-    offered = [{"id": m.id, "kind": m.kind} for m in candidates(result)
+    # The resident's own language first: a Japanese near-miss is less likely what they meant.
+    matches = own_language + [m for m in candidates(result) if m.id not in {o.id for o in own_language}]
+    offered = [{"id": m.id, "kind": m.kind} for m in matches[:MAX_CANDIDATES]
                if m.kind == "ledger" or m.id in catalog.procedures]
     state.update(mode="candidates", candidates=offered)
     turn.say(state, kind="unsure", candidates=offered)

@@ -21,8 +21,8 @@ from ..db import connect, get_db, get_setting, set_setting
 from .loader import Catalog, ContentError, load_catalog
 from .translate import localize_catalog
 
-__all__ = ["Catalog", "ContentError", "base_catalog", "get_catalog", "get_search_index", "init_app",
-           "load_catalog", "localized_catalog", "reload_catalog"]
+__all__ = ["Catalog", "ContentError", "base_catalog", "get_catalog", "get_search_index", "get_translated_index",
+           "init_app", "load_catalog", "localized_catalog", "reload_catalog"]
 
 log = logging.getLogger(__name__)
 GENERATION_SETTING = "content_generation"
@@ -36,6 +36,7 @@ class CatalogHolder:
         self.error = error
         self.index: SearchIndex | None = None
         self.localized: dict[str, Catalog] = {}  # locale code → the catalog in that language
+        self.translated_indexes: dict[str, tuple[object, object]] = {}  # locale → (loaded_at, index)
         self.generations: dict[str, object] = {GENERATION_SETTING: _UNCHECKED,
                                                LEDGER_GENERATION_SETTING: _UNCHECKED}
         self.checked_at = 0.0
@@ -69,6 +70,19 @@ def localized_catalog(locale_code: str) -> Catalog:
         catalog = localize_catalog(base, translations.gettext, mark_fallback=locale_code != EASY_JAPANESE)
         holder.localized[locale_code] = catalog
     return catalog
+
+
+def get_translated_index(locale_code: str):
+    """The search over the content in ``locale_code`` (see assistant/translated_search.py)."""
+    from ..assistant.translated_search import TranslatedIndex
+
+    catalog = localized_catalog(locale_code)
+    holder = _holder()
+    built = holder.translated_indexes.get(locale_code)
+    if built is None or built[0] != catalog.loaded_at:
+        built = (catalog.loaded_at, TranslatedIndex(catalog.procedures.values()))
+        holder.translated_indexes[locale_code] = built
+    return built[1]
 
 
 def get_catalog() -> Catalog:

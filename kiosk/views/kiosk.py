@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from .. import handoffs, printing, sheets, speech
 from ..assistant import conversation
 from ..assistant.conversation import InvalidTurn, Turn
-from ..catalog import get_catalog, get_search_index
+from ..catalog import get_catalog, get_search_index, get_translated_index
 from ..db import get_db
 from ..furigana import add_furigana
 from ..html_text import mark_japanese
@@ -232,7 +232,9 @@ def chat_ledger():
 @bp.post("/chat/say")
 def chat_say():
     text = request.form.get("text", "")
-    return _apply(lambda state: conversation.say(state, get_catalog(), get_search_index(), text))
+    locale = current_locale()
+    translated = None if locale.japanese else get_translated_index(locale.code)
+    return _apply(lambda state: conversation.say(state, get_catalog(), get_search_index(), text, translated))
 
 
 # --- the guide's steps, one per screen ------------------------------------------------------------

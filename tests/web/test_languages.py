@@ -190,3 +190,37 @@ def test_the_phone_page_opens_in_the_language_used_at_the_kiosk(kiosk):
     assert page.html["lang"] == "ko" and text_of(page.select_one("h1")) == "전입신고"
     page = soup(phone.get(f"/h/{code}?lang=en"))
     assert page.html["lang"] == "en" and text_of(page.select_one("h1")) == "Moving-in notification"
+
+
+def candidate_ids(page) -> list[str]:
+    return [b["value"] for b in page.select('form[action="/chat/procedure"] button[name="procedure"]')]
+
+
+def test_residents_can_type_in_their_own_language(kiosk):
+    kiosk.start("ko")
+    kiosk.post("/chat/say", {"text": "전입신고"})  # exactly the Korean title of 転入届
+    page = soup(kiosk.get("/chat"))
+    assert "전입신고" in text_of(page.select(".k-bubble--assistant")[-2])  # 「%(title)s」のことですね → Korean
+    assert page.select_one('form[action="/chat/answer"]')  # the guide has started: its first question
+    kiosk.post("/chat/say", {"text": "대형 쓰레기"})  # "large rubbish": not a title, so candidates
+    page = soup(kiosk.get("/chat"))
+    assert candidate_ids(page)[0] == "bulky-waste"
+
+
+@pytest.mark.parametrize(("code", "typed", "expected"), [
+    ("zh_Hans", "大件垃圾", "bulky-waste"),
+    ("vi", "rac co lon", "bulky-waste"),  # typed without the diacritics of rác cỡ lớn
+    ("pt_BR", "creche", "nursery-enrollment"),
+    ("ne", "ठूलो फोहोर", "bulky-waste"),
+])
+def test_own_language_words_are_offered_as_candidates(kiosk, code, typed, expected):
+    kiosk.start(code)
+    kiosk.post("/chat/say", {"text": typed})
+    assert expected in candidate_ids(soup(kiosk.get("/chat")))
+
+
+def test_japanese_sessions_search_as_before(kiosk):
+    kiosk.start("ja")
+    kiosk.post("/chat/say", {"text": "大件垃圾"})  # Chinese words mean nothing to the Japanese search
+    page = soup(kiosk.get("/chat"))
+    assert "bulky-waste" not in candidate_ids(page)
