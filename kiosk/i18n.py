@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from babel import Locale, support
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, Domain, force_locale, get_locale
 
 DEFAULT_LOCALE = "ja"
@@ -23,7 +23,6 @@ class ShippedLocale:
     tag: str  # BCP 47 tag for lang and hreflang attributes
     native_name: str  # the language named in itself; never translated
     speech_tag: str  # the voice language asked of the browser's speech synthesis
-    complete: bool = True  # every interface string translated (tests/unit/test_translations.py)
 
     @property
     def japanese(self) -> bool:
@@ -116,9 +115,14 @@ def using_locale(code: str) -> Iterator[None]:
             g.locale_code = previous
 
 
+def translations_for(code: str, directory: str | None = None) -> support.Translations:
+    """The compiled catalog of a shipped locale, found by its code rather than Babel's name for
+    it ("tl" would become "fil_PH"; "ja@easy" keeps its modifier, and gettext falls back to ja)."""
+    return support.Translations.load(directory or current_app.config["TRANSLATIONS_DIR"], [code])
+
+
 class CatalogsByLocaleCode(Domain):
-    """Loads translations/<code>/ by the shipped locale code rather than Babel's name for it
-    ("tl" would become "fil_PH"; "ja@easy" keeps its modifier, and gettext falls back to ja)."""
+    """Flask-Babel's translations for the interface, loaded with :func:`translations_for`."""
 
     def get_translations(self):
         if not has_request_context():
@@ -129,7 +133,7 @@ class CatalogsByLocaleCode(Domain):
         if key not in cache:
             translations = support.Translations()
             for dirname in self.translation_directories:
-                catalog = support.Translations.load(dirname, [code], self.domain[0])
+                catalog = translations_for(code, dirname)
                 translations.merge(catalog)
                 if hasattr(catalog, "plural"):
                     translations.plural = catalog.plural

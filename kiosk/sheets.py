@@ -49,10 +49,6 @@ def font_configuration():
         return _font_config
 
 
-def sheet_date(day: dt.date, locale: str) -> str:
-    return date_in(day, locale)
-
-
 def qr_svg(data: str, module_mm: float, label: str) -> Markup:
     """A QR code as inline SVG, sized so that each module is ``module_mm`` millimetres."""
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4,
@@ -82,8 +78,7 @@ def render_handoff_html(*, handoff: dict, procedure: Procedure, channel: Channel
     locale = handoff["locale"] or "ja"
     # The sheet is in the language the resident chose, whoever prints it; staff get the Japanese title.
     catalog = localized_catalog(locale)
-    staff_title = base_catalog().procedures[procedure.id].title if procedure.id in base_catalog().procedures \
-        else procedure.title
+    staff_title = base_catalog().procedures.get(procedure.id, procedure).title
     if procedure.id in catalog.procedures:
         procedure = catalog.procedures[procedure.id]
         channel = procedure.channel(channel.id) if channel is not None else None
@@ -100,7 +95,7 @@ def render_handoff_html(*, handoff: dict, procedure: Procedure, channel: Channel
             official_url=official, followup_url=followup,
             official_qr=qr_svg(official, spec.module_mm, "official") if official else None,
             followup_qr=qr_svg(followup, spec.module_mm, "follow-up") if followup else None,
-            created=sheet_date(created, locale), expires=sheet_date(expires, locale))
+            created=date_in(created, locale), expires=date_in(expires, locale))
 
 
 def render_handoff_pdf(**kwargs) -> bytes:

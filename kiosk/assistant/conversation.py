@@ -240,7 +240,8 @@ def say(state: dict, catalog: Catalog, index: SearchIndex, text: str, translated
         return turn
     _reset_guide(state)
     # The resident's own language first: a Japanese near-miss is less likely what they meant.
-    matches = own_language + [m for m in candidates(result) if m.id not in {o.id for o in own_language}]
+    own_ids = {m.id for m in own_language}
+    matches = own_language + [m for m in candidates(result) if m.id not in own_ids]
     offered = [{"id": m.id, "kind": m.kind} for m in matches[:MAX_CANDIDATES]
                if m.kind == "ledger" or m.id in catalog.procedures]
     state.update(mode="candidates", candidates=offered)

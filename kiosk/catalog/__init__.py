@@ -13,7 +13,6 @@ import time
 import uuid
 
 import click
-from babel.support import Translations
 from flask import Flask, current_app, has_request_context
 
 from ..assistant.search import SearchIndex, build_index
@@ -57,7 +56,7 @@ def base_catalog() -> Catalog:
 
 def localized_catalog(locale_code: str) -> Catalog:
     """The content in ``locale_code``, built once per content load and locale."""
-    from ..i18n import DEFAULT_LOCALE, EASY_JAPANESE
+    from ..i18n import DEFAULT_LOCALE, EASY_JAPANESE, translations_for
 
     base = base_catalog()
     if locale_code == DEFAULT_LOCALE:
@@ -65,9 +64,7 @@ def localized_catalog(locale_code: str) -> Catalog:
     holder = _holder()
     catalog = holder.localized.get(locale_code)
     if catalog is None or catalog.loaded_at != base.loaded_at:
-        # By the shipped code: Babel would read "tl" as "fil_PH" and find no catalog.
-        translations = Translations.load(current_app.config["TRANSLATIONS_DIR"], [locale_code])
-        catalog = localize_catalog(base, translations.gettext, mark_fallback=locale_code != EASY_JAPANESE)
+        catalog = localize_catalog(base, translations_for(locale_code), easy_japanese=locale_code == EASY_JAPANESE)
         holder.localized[locale_code] = catalog
     return catalog
 
@@ -210,8 +207,8 @@ def check_command(directory: str | None) -> None:
                                           "strings of which procedures are still only in Japanese.")
 @click.option("--lang", "locale_code", default=None, help="List the untranslated strings of one locale.")
 def translations_command(locale_code: str | None) -> None:
-    from ..i18n import CONTENT_COVERAGE, LOCALES
-    from .translate import procedure_strings
+    from ..i18n import CONTENT_COVERAGE, EASY_JAPANESE, LOCALES, translations_for
+    from .translate import procedure_strings, translation_of
 
     catalog = base_catalog()
     codes = [loc.code for loc in LOCALES if loc.code != "ja"]
@@ -219,14 +216,14 @@ def translations_command(locale_code: str | None) -> None:
         raise click.BadParameter(f"one of {', '.join(codes)}", param_hint="--lang")
     incomplete_required = False
     for code in [locale_code] if locale_code else codes:
-        translations = Translations.load(current_app.config["TRANSLATIONS_DIR"], [code])
+        translations = translations_for(code)
         required = CONTENT_COVERAGE.get(code) or tuple(catalog.procedures)
         done = 0
         missing_by_procedure = {}
         for pid in catalog.procedures:
             texts = procedure_strings(catalog, pid)
-            missing = [text for text in texts if translations.gettext(text) == text and code != "ja@easy"
-                       or code == "ja@easy" and text not in translations._catalog]
+            missing = [text for text in texts
+                       if translation_of(translations, text, same_text_counts=code == EASY_JAPANESE) is None]
             done += not missing
             if missing:
                 missing_by_procedure[pid] = missing

@@ -20,19 +20,32 @@ from .loader import Catalog, ContentError, _load_list, _validate, format_loc, re
 from .schema import Category, Need, Procedure, Strict
 
 
-def content_strings(model: Strict, path: tuple = ()) -> Iterator[tuple[str, str]]:
-    """``(key path, text)`` for every translatable string in ``model``, in file order."""
+def map_content(model: Strict, change: Callable[[tuple, str], str], path: tuple = ()) -> Strict:
+    """A copy of ``model`` with ``change(key path, text)`` applied to every translatable string,
+    visited in file order."""
+    update = {}
     for name in type(model).model_fields:
         value = getattr(model, name)
         if name in model.translatable:
             if value:
-                yield format_loc(path + (name,)), value
+                update[name] = change(path + (name,), value)
         elif isinstance(value, Strict):
-            yield from content_strings(value, path + (name,))
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                if isinstance(item, Strict):
-                    yield from content_strings(item, path + (name, index))
+            update[name] = map_content(value, change, path + (name,))
+        elif isinstance(value, list) and value and isinstance(value[0], Strict):
+            update[name] = [map_content(item, change, path + (name, index)) for index, item in enumerate(value)]
+    return model.model_copy(update=update)
+
+
+def content_strings(model: Strict, path: tuple = ()) -> list[tuple[str, str]]:
+    """``(key path, text)`` for every translatable string in ``model``, in file order."""
+    found: list[tuple[str, str]] = []
+
+    def collect(key_path: tuple, text: str) -> str:
+        found.append((format_loc(key_path), text))
+        return text
+
+    map_content(model, collect, path)
+    return found
 
 
 def _models_in(path: Path) -> list[tuple[tuple, Strict]]:
@@ -81,31 +94,26 @@ class ContentText(str):
             str(self), str(JAPANESE_ONLY))
 
 
-def _localize(model: Strict, translate: Callable[[str], ContentText]) -> Strict:
-    update = {}
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        if name in model.translatable:
-            if value:
-                update[name] = translate(value)
-        elif isinstance(value, Strict):
-            update[name] = _localize(value, translate)
-        elif isinstance(value, list) and value and isinstance(value[0], Strict):
-            update[name] = [_localize(item, translate) for item in value]
-    return model.model_copy(update=update)
+def translation_of(translations, text: str, *, same_text_counts: bool) -> str | None:
+    """The translation of ``text`` in ``translations`` (a babel.support.Translations), or None.
+    A translation equal to the Japanese counts only where ``same_text_counts``: やさしい日本語 may
+    keep a sentence that is already easy; elsewhere it means nobody translated it."""
+    translated = translations.gettext(text)
+    if translated != text:
+        return translated
+    return text if same_text_counts and translations._catalog.get(text) else None
 
 
-def localize_catalog(catalog: Catalog, gettext: Callable[[str], str], *, mark_fallback: bool) -> Catalog:
-    """A copy of ``catalog`` in another language. ``mark_fallback`` is false for やさしい日本語,
-    whose fallback (ordinary Japanese) is still Japanese to its reader."""
+def localize_catalog(catalog: Catalog, translations, *, easy_japanese: bool) -> Catalog:
+    """A copy of ``catalog`` in another language. For やさしい日本語 the fallback (ordinary
+    Japanese) is still Japanese to its reader, so it is not marked 「日本語のみ」."""
 
-    def translate(text: str) -> ContentText:
-        translated = gettext(text)
-        missing = not translated or translated == text
-        return ContentText(text if missing else translated, japanese_only=missing and mark_fallback)
+    def translate(_key_path: tuple, text: str) -> ContentText:
+        translated = translation_of(translations, text, same_text_counts=easy_japanese)
+        return ContentText(translated or text, japanese_only=translated is None and not easy_japanese)
 
     def each(models: dict) -> dict:
-        return {key: _localize(model, translate) for key, model in models.items()}
+        return {key: map_content(model, translate) for key, model in models.items()}
 
     return dataclasses.replace(catalog, procedures=each(catalog.procedures),
                                categories=each(catalog.categories), needs=each(catalog.needs))
@@ -125,4 +133,5 @@ def procedure_strings(catalog: Catalog, procedure_id: str) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
-__all__ = ["ContentText", "content_strings", "extract_content", "localize_catalog", "procedure_strings"]
+__all__ = ["ContentText", "content_strings", "extract_content", "localize_catalog", "map_content",
+           "procedure_strings", "translation_of"]

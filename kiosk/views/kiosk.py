@@ -362,14 +362,14 @@ def choose_language():
 @bp.get("/speech/<digest>.wav")
 def speech_audio(digest: str):
     """Japanese read-aloud (see kiosk/speech.py): only for text whose keyed digest matches."""
+    config = current_app.config
     text = request.args.get("text")
     if not speech.valid_digest(digest):
         abort(404)
     if text is not None:
-        expected = speech.speech_digest(text, current_app.config["SECRET_KEY"])
+        expected = speech.speech_digest(text, config["SECRET_KEY"])
         if len(text) > speech.MAX_CHARACTERS or not hmac.compare_digest(expected, digest):
             abort(404)
-    config = current_app.config
     try:
         path, cached = speech.cached_or_synthesized(config["SPEECH_CACHE_DIR"], digest, text,
                                                     int(config["SPEECH_CACHE_MAX_MB"] * 1024 * 1024))
