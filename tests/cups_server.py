@@ -23,6 +23,7 @@ GENERIC_PDF_PPD = "lsb/usr/cupsfilters/Generic-PDF_Printer-PDF.ppd"
 START_TIMEOUT_SECONDS = 15.0
 STOP_TIMEOUT_SECONDS = 10.0
 COMMAND_TIMEOUT_SECONDS = 15.0
+OUTPUT_TIMEOUT_SECONDS = 20.0
 
 _CUPSD_CONF = """\
 Listen {socket}
@@ -187,8 +188,39 @@ class PrivateCups:
         The PPD wraps its PDF in PJL (JCL) for a real printer; ``emit-jcl-default=false`` (a queue default
         every job gets) leaves a plain PDF, as a PDF file should be.
         """
-        self._admin(["lpadmin", "-p", name, "-E", "-v", f"file://{Path(output_path).resolve()}",
+        output = Path(output_path).resolve()
+        # Debian's CUPS since 2.4.2-3+deb12u10 opens a file: device with O_WRONLY|O_EXCL and no O_CREAT
+        # (a security fix), so the scheduler no longer creates the file: it must exist, empty, beforehand.
+        output.touch(exist_ok=True)
+        output.chmod(0o666)
+        self._admin(["lpadmin", "-p", name, "-E", "-v", f"file://{output}",
                      "-m", GENERIC_PDF_PPD, "-o", "emit-jcl-default=false"])
+
+    def wait_for_output(self, path: str | os.PathLike, seconds: float = OUTPUT_TIMEOUT_SECONDS) -> bytes:
+        """The bytes a file: queue wrote, once they are there and no longer growing.
+
+        The backend writes after `lp` returns, so this polls. When the scheduler gives up on a job (it
+        could not open the device, a filter failed), waiting on is pointless: the error_log's own
+        lines say why, and the CupsError carries them so a change in Debian's CUPS is diagnosed at once.
+        """
+        path = Path(path)
+        deadline = time.monotonic() + seconds
+        last = -1
+        while time.monotonic() < deadline:
+            size = path.stat().st_size if path.exists() else 0
+            if size and size == last:
+                return path.read_bytes()
+            last = size
+            refusals = self.job_errors()
+            if refusals and not size:
+                raise CupsError(f"CUPS refused to write {path}:\n" + "\n".join(refusals))
+            time.sleep(0.2)
+        raise CupsError(f"no output at {path} after {seconds:.0f} s; error_log:\n{self.error_log() or '(empty)'}")
+
+    def job_errors(self) -> list[str]:
+        """The error_log's error lines ("E [date] ..."), such as "[Job 1] Stopping job because the
+        scheduler could not open the output file"."""
+        return [line for line in self.error_log().splitlines() if line.startswith("E ")]
 
     def disable(self, name: str) -> None:
         self._admin(["cupsdisable", name])

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import time
 
 import pytest
 
 from kiosk.printing import print_pdf
-from tests.cups_server import DEBIAN_PACKAGES, PrivateCups, cups_available
-
-OUTPUT_WAIT_SECONDS = 20.0
+from tests.cups_server import DEBIAN_PACKAGES, GENERIC_PDF_PPD, CupsError, PrivateCups, cups_available
 
 
 def _require_cups() -> None:
@@ -38,19 +35,6 @@ def pdf() -> bytes:
     return HTML(string="<p>テスト</p>").write_pdf()
 
 
-def _wait_for_file(path, seconds: float) -> bytes:
-    """The file backend writes the job after `lp` returns: poll until it is there and not growing."""
-    deadline = time.monotonic() + seconds
-    last = -1
-    while time.monotonic() < deadline:
-        size = path.stat().st_size if path.exists() else 0
-        if size and size == last:
-            return path.read_bytes()
-        last = size
-        time.sleep(0.2)
-    return path.read_bytes() if path.exists() else b""
-
-
 def test_prints_a_pdf_to_the_queue_file(cups, pdf, tmp_path):
     output = tmp_path / "printed.pdf"
     cups.add_pdf_queue("pdfq", output)
@@ -60,8 +44,7 @@ def test_prints_a_pdf_to_the_queue_file(cups, pdf, tmp_path):
     assert result.ok, result
     assert result.reason == "printed"
     assert result.job and result.job.startswith("pdfq-")
-    printed = _wait_for_file(output, OUTPUT_WAIT_SECONDS)
-    assert printed, f"no output at {output} after {OUTPUT_WAIT_SECONDS:.0f} s; error_log:\n{cups.error_log()}"
+    printed = cups.wait_for_output(output)
     assert printed.startswith(b"%PDF")
     pdftotext = shutil.which("pdftotext")
     assert pdftotext, "pdftotext not found: install the Debian package poppler-utils"
@@ -94,7 +77,7 @@ def test_disabled_queue_is_stopped(cups, pdf, tmp_path):
     assert not result.ok
     assert result.reason == "stopped", result
     assert result.job and result.job.startswith("pausedq-")
-    assert not (tmp_path / "paused.pdf").exists()
+    assert (tmp_path / "paused.pdf").read_bytes() == b""  # the queue's file exists beforehand: nothing written
 
 
 def test_stopped_server_is_no_cups(pdf, tmp_path):
@@ -107,4 +90,18 @@ def test_stopped_server_is_no_cups(pdf, tmp_path):
 
     assert not result.ok
     assert result.reason == "no-cups", result
-    assert not (tmp_path / "never.pdf").exists()
+    assert (tmp_path / "never.pdf").read_bytes() == b""
+
+
+def test_a_refused_queue_says_why_from_the_error_log(cups, pdf, tmp_path):
+    """When the scheduler cannot write a file: queue, the harness quotes CUPS's own error_log line
+    instead of timing out, so the next change in Debian's CUPS is diagnosed at once."""
+    output = tmp_path / "missing-folder" / "out.pdf"
+    cups._admin(["lpadmin", "-p", "brokenq", "-E", "-v", f"file://{output}",
+                 "-m", GENERIC_PDF_PPD])
+
+    assert print_pdf(pdf, "brokenq", env=cups.env).job
+
+    with pytest.raises(CupsError) as refused:
+        cups.wait_for_output(output, seconds=20)
+    assert "could not open the output file" in str(refused.value)

@@ -147,7 +147,6 @@ def test_printing_a_sheet_through_a_real_cups_server(staff_app, tmp_path, monkey
     """A private cupsd with a file-backed PDF queue: the kiosk prints, the job's output is found;
     with CUPS stopped, the kiosk says so and the handoff is still saved."""
     import subprocess
-    import time
 
     from kiosk.resident_sessions import create_enrollment_token
     from tests.cups_server import DEBIAN_PACKAGES, PrivateCups, cups_available
@@ -170,10 +169,7 @@ def test_printing_a_sheet_through_a_real_cups_server(staff_app, tmp_path, monkey
         location = kiosk.handoff("print")
         assert "result=printed" in location, location
         assert text_of(soup(kiosk.client.get(location)).select_one("h1")) == "案内シートを印刷しました"
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not (output.exists() and output.stat().st_size):
-            time.sleep(0.2)
-        assert output.read_bytes().startswith(b"%PDF")
+        assert cups.wait_for_output(output).startswith(b"%PDF")
         text = subprocess.run(["pdftotext", str(output), "-"], capture_output=True, text=True).stdout
         assert "住民票の写しの交付" in text
         [record] = rows(staff_app, "select code, site_id, device_id from handoffs")
