@@ -20,11 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import Browser, Server, temporary_instance  # noqa: E402
+from common import Browser, Server, temporary_instance
 
-from kiosk import create_app  # noqa: E402
-from kiosk.db import connect  # noqa: E402
-from tests.conftest import PASSWORD, add_sites_and_staff  # noqa: E402
+from kiosk import create_app
+from kiosk.db import connect
+from tests.conftest import PASSWORD, add_sites_and_staff
 
 
 def main() -> None:

@@ -20,13 +20,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import Browser, Server, temporary_instance  # noqa: E402
+from common import Browser, Server, temporary_instance
 
-from kiosk import create_app  # noqa: E402
-from kiosk.catalog import get_catalog  # noqa: E402
-from kiosk.catalog.ledger import import_ledger  # noqa: E402
-from kiosk.db import connect, migrate  # noqa: E402
-from kiosk.demo import synthetic_ledger_rows, write_ledger_csv  # noqa: E402
+from kiosk import create_app
+from kiosk.catalog import get_catalog
+from kiosk.catalog.ledger import import_ledger
+from kiosk.db import connect
+from kiosk.demo.load import synthetic_ledger_rows, write_ledger_csv
+from kiosk.migrations import migrate
 
 QUERIES = ["住民票", "じゅうみんひょう", "ｼﾞｭｳﾐﾝﾋｮｳ", "住民表", "引っ越してきました", "ソファを捨てたい",
            "マイナンバーカードの暗証番号を忘れた", "児童手当", "保育園に入りたい", "印鑑証明", "residence certificate",

@@ -18,11 +18,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import Browser, Server, median_ms, temporary_instance  # noqa: E402
+from common import Browser, Server, median_ms, temporary_instance
 
-from kiosk import create_app  # noqa: E402
-from kiosk.furigana import segments  # noqa: E402
-from kiosk.i18n import LOCALES  # noqa: E402
+from kiosk import create_app
+from kiosk.i18n.locales import LOCALES
+from kiosk.reading_aids.furigana import segments
 
 STEP = "/guide/residence-certificate/counter/1"
 

@@ -16,13 +16,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import Browser, Server, median_ms, temporary_instance  # noqa: E402
-from weasyprint import HTML  # noqa: E402
+from common import Browser, Server, median_ms, temporary_instance
+from weasyprint import HTML
 
-from kiosk import create_app, handoffs  # noqa: E402
-from kiosk.catalog import get_catalog  # noqa: E402
-from kiosk.db import connect  # noqa: E402
-from kiosk.sheets import font_configuration, render_handoff_html, render_handoff_pdf  # noqa: E402
+from kiosk import create_app
+from kiosk.catalog import get_catalog
+from kiosk.db import connect
+from kiosk.handoff import records as handoffs
+from kiosk.handoff.sheet import render_handoff_html, render_handoff_pdf
+from kiosk.pdf import font_configuration
 
 
 def main() -> None:

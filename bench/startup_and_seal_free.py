@@ -22,13 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from waitress.server import create_server  # noqa: E402
+from waitress.server import create_server
 
-from kiosk import create_app  # noqa: E402
-from kiosk.catalog import get_catalog  # noqa: E402
-from kiosk.catalog.ledger import import_ledger  # noqa: E402
-from kiosk.db import connect, migrate  # noqa: E402
-from kiosk.demo import synthetic_ledger_rows, write_ledger_csv  # noqa: E402
+from kiosk import create_app
+from kiosk.catalog import get_catalog
+from kiosk.catalog.ledger import import_ledger
+from kiosk.db import connect
+from kiosk.demo.load import synthetic_ledger_rows, write_ledger_csv
+from kiosk.migrations import migrate
 
 STARTUP_SNIPPET = """
 import time

@@ -24,14 +24,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import Browser, Server, median_ms  # noqa: E402
+from common import Browser, Server, median_ms
 
-from kiosk import create_app  # noqa: E402
-from kiosk.accounts import create_user  # noqa: E402
-from kiosk.catalog.loader import load_catalog  # noqa: E402
-from kiosk.db import connect, migrate  # noqa: E402
-from kiosk.stats import Filters, build_dashboard, fiscal_year, parse_period  # noqa: E402
-from kiosk.synthetic import generate  # noqa: E402
+from kiosk import create_app
+from kiosk.catalog.loader import load_catalog
+from kiosk.db import connect
+from kiosk.demo.synthetic import generate
+from kiosk.migrations import migrate
+from kiosk.staff.accounts import create_user
+from kiosk.stats.dashboard import Filters, build_dashboard
+from kiosk.stats.periods import fiscal_year, parse_period
 
 NAIVE = [
     "select age_band, count(*) from consultations where deleted_at is null and started_at >= ? and started_at < ? "

@@ -36,8 +36,11 @@ def _secret_key(instance_path: str) -> str:
 def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
     """Build the app. ``config`` overrides settings (tests); ``cli`` loads content leniently
     so that ``kiosk content check`` can report problems instead of refusing to start."""
-    from . import auth, catalog, db, i18n
-    from .config import from_environment
+    from kiosk import catalog, db
+    from kiosk.i18n import locales as i18n
+    from kiosk.migrations import migrate
+    from kiosk.settings import from_environment
+    from kiosk.staff import auth
 
     settings = {**from_environment(), **(config or {})}
     app = Flask(__name__, instance_path=str(Path(settings["INSTANCE_PATH"]).resolve()),
@@ -70,14 +73,15 @@ def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
 
     db.init_app(app)
     if not cli:
-        db.migrate(db.connect(app.config["DATABASE"]))
+        migrate(db.connect(app.config["DATABASE"]))
     i18n.init_app(app)
     catalog.init_app(app, strict=not cli)
     csrf.init_app(app)
     auth.init_app(app)
 
-    from .views import admin, kiosk, public, staff, stats
-    from .web import IdConverter, init_web
+    from kiosk.views import admin, kiosk, public, staff, stats
+    from kiosk.web.hooks import init_web
+    from kiosk.web.urls import IdConverter
 
     app.url_map.converters["id"] = IdConverter  # before the blueprints' rules are added
     init_web(app)
@@ -87,7 +91,7 @@ def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(stats.bp)
 
-    from .cli import register_commands
+    from kiosk.cli import register_commands
 
     register_commands(app)
     return app

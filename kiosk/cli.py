@@ -14,13 +14,15 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup
 
-from .catalog import ContentError, get_catalog, get_search_index, reload_catalog
-from .catalog.ledger import LedgerFileError, import_ledger_file
-from .db import connect, migrate
+from kiosk.catalog import ContentError, get_catalog, get_search_index, reload_catalog
+from kiosk.catalog.ledger import LedgerFileError, import_ledger_file
+from kiosk.consultations import vocabulary
+from kiosk.db import connect
+from kiosk.migrations import db_cli, migrate
 
 
 def _create_cli_app() -> Flask:
-    from . import create_app
+    from kiosk import create_app
 
     return create_app(cli=True)
 
@@ -65,7 +67,7 @@ def ledger_import_command(file: str) -> None:
 def serve_command(host: str | None, port: int | None) -> None:
     from waitress import serve
 
-    from . import create_app
+    from kiosk import create_app
 
     try:
         app = create_app()
@@ -100,7 +102,7 @@ def serve_command(host: str | None, port: int | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per query, one per line.")
 @click.argument("query", required=False)
 def ask_command(lang: str, as_json: bool, query: str | None) -> None:
-    from .i18n import LOCALE_CODES
+    from kiosk.i18n.locales import LOCALE_CODES
 
     if lang not in LOCALE_CODES:
         raise click.BadParameter(f"one of {', '.join(LOCALE_CODES)}", param_hint="--lang")
@@ -110,7 +112,7 @@ def ask_command(lang: str, as_json: bool, query: str | None) -> None:
     except ContentError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from None
-    from .catalog import localized_catalog
+    from kiosk.catalog import localized_catalog
 
     titles = {pid: proc.title for pid, proc in localized_catalog(lang).procedures.items()}
     queries = [query] if query is not None else (line.rstrip("\n") for line in sys.stdin)
@@ -149,7 +151,7 @@ def device_list_command() -> None:
 @click.argument("device_id", type=int)
 @click.option("--base-url", default=None, help="Default: http://KIOSK_HOST:KIOSK_PORT")
 def device_enroll_link_command(device_id: int, base_url: str | None) -> None:
-    from .resident_sessions import create_enrollment_token
+    from kiosk.admin.devices import create_enrollment_token
 
     db = connect(current_app.config["DATABASE"])
     migrate(db)
@@ -162,8 +164,9 @@ def device_enroll_link_command(device_id: int, base_url: str | None) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from .demo import demo_cli
+    from kiosk.demo.load import demo_cli
 
+    app.cli.add_command(db_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(ask_command)
     app.cli.add_command(device_cli)
@@ -197,12 +200,12 @@ main.add_command(serve_command)
 def export_command(what, name, fiscal_year, quarter, month, everything, site_id, channel, encoding,
                    output) -> None:
 
-    from . import consultations as log
-    from .consultations import audit
-    from .db import transaction
-    from .exports import EXPORT_COLUMNS, aggregate_tables, consultation_rows, stream_csv, write_xlsx
-    from .sheets import render_report_pdf
-    from .stats import Filters, Period, build_dashboard, parse_period, staff_names, targets_from, ward_today
+    from kiosk.audit import audit
+    from kiosk.db import transaction
+    from kiosk.stats.dashboard import Filters, build_dashboard, staff_names, targets_from
+    from kiosk.stats.exports import EXPORT_COLUMNS, aggregate_tables, consultation_rows, stream_csv, write_xlsx
+    from kiosk.stats.periods import Period, parse_period, ward_today
+    from kiosk.stats.report import render_report_pdf
 
     config = current_app.config
     today = ward_today()
@@ -212,8 +215,8 @@ def export_command(what, name, fiscal_year, quarter, month, everything, site_id,
         if what != "consultations":
             raise click.BadParameter("only with consultations", param_hint="--all")
         period = Period("all", "all", "1900-01", "2999-12", ())
-    if channel and channel not in log.CHANNELS:
-        raise click.BadParameter(f"one of {', '.join(log.CHANNELS)}", param_hint="--channel")
+    if channel and channel not in vocabulary.CHANNELS:
+        raise click.BadParameter(f"one of {', '.join(vocabulary.CHANNELS)}", param_hint="--channel")
     filters = Filters(period, site_id, channel)
     db = connect(config["DATABASE"])
     migrate(db)
@@ -235,7 +238,7 @@ def export_command(what, name, fiscal_year, quarter, month, everything, site_id,
             elif what == "xlsx":
                 out.write(write_xlsx(tables))
             else:
-                out.write(render_report_pdf(data=data, tables=tables, vocab=log, site_name=None))
+                out.write(render_report_pdf(data=data, tables=tables, vocab=vocabulary, site_name=None))
     with transaction(db):
         audit(db, None, "export", f"cli:{what}{':' + name if name else ''}", None, None,
               {"period": period.value, "site_id": site_id, "channel": channel})

@@ -72,8 +72,8 @@ STAFF = {  # username: (role, site)
 
 
 def add_sites_and_staff(db) -> None:
-    from kiosk.accounts import create_user
     from kiosk.db import now_iso
+    from kiosk.staff.accounts import create_user
 
     with db.atomic():
         db.table("sites").insert({"name": "北出張所", "kind": "branch", "created_at": now_iso()})

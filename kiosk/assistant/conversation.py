@@ -13,9 +13,9 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
-from ..catalog.loader import Catalog
-from ..catalog.schema import Answer, Channel, ChannelKind, Procedure
-from .search import MAX_CANDIDATES, SearchIndex, SearchResult, candidates
+from kiosk.assistant.search import MAX_CANDIDATES, SearchIndex, SearchResult, candidates
+from kiosk.catalog.loader import Catalog
+from kiosk.catalog.schema import Answer, Channel, ChannelKind, Procedure
 
 ANSWERS = tuple(a.value for a in Answer)
 

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .text import Analysis, Analyzer, bigrams, fold, shared_analyzer, to_katakana
+from kiosk.assistant.text import Analysis, Analyzer, bigrams, fold, shared_analyzer, to_katakana
 
 TITLE, KEYWORD, SUMMARY, LEDGER_NAME, LEDGER_DEPARTMENT = 3.0, 2.7, 1.0, 2.7, 0.5
 MAX_WEIGHT = 3.0

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .search import MAX_CANDIDATES, Match
+from kiosk.assistant.search import MAX_CANDIDATES, Match
 
 TITLE, CHANNEL, SUMMARY = 1.0, 0.5, 0.3
 CANDIDATE_SCORE = 0.34

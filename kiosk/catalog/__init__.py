@@ -15,10 +15,10 @@ import uuid
 import click
 from flask import Flask, current_app, has_request_context
 
-from ..assistant.search import SearchIndex, build_index
-from ..db import connect, get_db, get_setting, set_setting
-from .loader import Catalog, ContentError, load_catalog
-from .translate import localize_catalog
+from kiosk.assistant.search import SearchIndex, build_index
+from kiosk.catalog.loader import Catalog, ContentError, load_catalog
+from kiosk.catalog.translate import localize_catalog
+from kiosk.db import connect, get_db, get_setting, set_setting
 
 __all__ = ["Catalog", "ContentError", "base_catalog", "get_catalog", "get_search_index", "get_translated_index",
            "init_app", "load_catalog", "localized_catalog", "reload_catalog"]
@@ -56,7 +56,7 @@ def base_catalog() -> Catalog:
 
 def localized_catalog(locale_code: str) -> Catalog:
     """The content in ``locale_code``, built once per content load and locale."""
-    from ..i18n import DEFAULT_LOCALE, EASY_JAPANESE, translations_for
+    from kiosk.i18n.locales import DEFAULT_LOCALE, EASY_JAPANESE, translations_for
 
     base = base_catalog()
     if locale_code == DEFAULT_LOCALE:
@@ -71,7 +71,7 @@ def localized_catalog(locale_code: str) -> Catalog:
 
 def get_translated_index(locale_code: str):
     """The search over the content in ``locale_code`` (see assistant/translated_search.py)."""
-    from ..assistant.translated_search import TranslatedIndex
+    from kiosk.assistant.translated_search import TranslatedIndex
 
     catalog = localized_catalog(locale_code)
     holder = _holder()
@@ -86,7 +86,7 @@ def get_catalog() -> Catalog:
     """The content in the current request's language (as written outside a request)."""
     if not has_request_context():
         return base_catalog()
-    from ..i18n import current_locale
+    from kiosk.i18n.locales import current_locale
 
     return localized_catalog(current_locale().code)
 
@@ -112,7 +112,7 @@ def get_search_index() -> SearchIndex:
 
 def _use_readings(catalog: Catalog) -> None:
     """Furigana take the readings the content gives for titles over the dictionary's guess."""
-    from ..furigana import use_known_readings
+    from kiosk.reading_aids.furigana import use_known_readings
 
     readings = {p.title: p.reading for p in catalog.procedures.values()}
     readings.update({c.title: c.reading for c in catalog.categories.values()})
@@ -207,8 +207,8 @@ def check_command(directory: str | None) -> None:
                                           "strings of which procedures are still only in Japanese.")
 @click.option("--lang", "locale_code", default=None, help="List the untranslated strings of one locale.")
 def translations_command(locale_code: str | None) -> None:
-    from ..i18n import CONTENT_COVERAGE, EASY_JAPANESE, LOCALES, translations_for
-    from .translate import procedure_strings, translation_of
+    from kiosk.catalog.translate import procedure_strings, translation_of
+    from kiosk.i18n.locales import CONTENT_COVERAGE, EASY_JAPANESE, LOCALES, translations_for
 
     catalog = base_catalog()
     codes = [loc.code for loc in LOCALES if loc.code != "ja"]

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from ..assistant.text import is_kana, shared_analyzer, to_katakana
-from ..db import now_iso, transaction
+from kiosk.assistant.text import is_kana, shared_analyzer, to_katakana
+from kiosk.db import now_iso, transaction
 
 COLUMNS = {
     "管理番号": "ward_number",

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .schema import Answer, Category, ChannelKind, Need, Procedure, SealStatus
+from kiosk.catalog.schema import Answer, Category, ChannelKind, Need, Procedure, SealStatus
 
 # Needs that the kiosk's My Number Card readiness check refers to by id.
 READINESS_NEEDS = ("mynumber-card", "user-pin", "signature-pin", "nfc-smartphone")

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from .loader import Catalog, ContentError, _load_list, _validate, format_loc, read_yaml
-from .schema import Category, Need, Procedure, Strict
+from kiosk.catalog.loader import Catalog, ContentError, _load_list, _validate, format_loc, read_yaml
+from kiosk.catalog.schema import Category, Need, Procedure, Strict
 
 
 def map_content(model: Strict, change: Callable[[tuple, str], str], path: tuple = ()) -> Strict:
@@ -88,7 +88,7 @@ class ContentText(str):
     def __html__(self) -> Markup:
         if not self.japanese_only:
             return escape(str(self))
-        from ..labels import JAPANESE_ONLY
+        from kiosk.i18n.labels import JAPANESE_ONLY
 
         return Markup('<span lang="ja">{}</span> <span class="k-ja-only">{}</span>').format(
             str(self), str(JAPANESE_ONLY))

@@ -15,14 +15,22 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from ..accounts import ROLES, AccountError, create_user, generate_password, get_user, set_disabled, set_password
-from ..auth import role_required
-from ..consultations import audit
-from ..db import connect, get_db, now_iso, transaction
-from ..exports import excel_safe
-from ..identifiers import is_number
-from ..resident_sessions import create_enrollment_token
-from ..web import render_page
+from kiosk.admin.devices import create_enrollment_token
+from kiosk.audit import audit
+from kiosk.db import connect, get_db, now_iso, transaction
+from kiosk.staff.accounts import (
+    ROLES,
+    AccountError,
+    create_user,
+    generate_password,
+    get_user,
+    set_disabled,
+    set_password,
+)
+from kiosk.staff.auth import role_required
+from kiosk.staff.personal_data import is_number
+from kiosk.stats.exports import excel_safe
+from kiosk.web.htmx import render_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -15,28 +15,31 @@ import time
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, send_file, session, url_for
 from flask_babel import gettext as _
 
-from .. import handoffs, printing, sheets, speech
-from ..assistant import conversation
-from ..assistant.conversation import InvalidTurn, Turn
-from ..catalog import get_catalog, get_search_index, get_translated_index
-from ..db import get_db
-from ..furigana import add_furigana
-from ..html_text import mark_japanese
-from ..i18n import LOCALE_CODES, current_locale
-from ..resident_sessions import (
-    create_help_request,
+from kiosk.admin.devices import device_for_enrollment, device_for_secret, enroll_device
+from kiosk.assistant import conversation
+from kiosk.assistant.conversation import InvalidTurn, Turn
+from kiosk.catalog import get_catalog, get_search_index, get_translated_index
+from kiosk.db import get_db
+from kiosk.handoff import printing
+from kiosk.handoff import records as handoffs
+from kiosk.handoff.qr import qr_svg
+from kiosk.handoff.sheet import LAYOUTS, application_url, render_handoff_pdf
+from kiosk.i18n.locales import LOCALE_CODES, current_locale
+from kiosk.reading_aids import speech
+from kiosk.reading_aids.furigana import add_furigana
+from kiosk.reading_aids.html_text import mark_japanese
+from kiosk.resident.events import record_event
+from kiosk.resident.help_requests import create_help_request
+from kiosk.resident.sessions import (
     delete_session,
-    device_for_enrollment,
-    device_for_secret,
-    enroll_device,
     load_session,
     purge_idle_sessions,
-    record_event,
     save_session,
     start_session,
     touch_session,
 )
-from ..web import is_htmx, local_path, render_page
+from kiosk.web.htmx import is_htmx, render_page
+from kiosk.web.urls import local_path
 
 bp = Blueprint("kiosk", __name__)
 
@@ -453,7 +456,7 @@ def create_handoff():
     outcome = ""
     if action == "print":
         printer = _device_printer()
-        pdf = sheets.render_handoff_pdf(handoff=record, procedure=proc, channel=channel, needs=catalog.needs,
+        pdf = render_handoff_pdf(handoff=record, procedure=proc, channel=channel, needs=catalog.needs,
                                         layout=printer["paper"], public_base_url=config["PUBLIC_BASE_URL"])
         result = printing.print_pdf(pdf, printer["queue"], title=f"handoff {record['code']}")
         outcome = result.reason
@@ -467,7 +470,7 @@ def _device_printer() -> dict:
     if g.device is None:
         return {"queue": None, "paper": "a4"}
     row = get_db().execute("select printer_queue, paper from devices where id = ?", [g.device.id]).fetchone()
-    paper = row[1] if row and row[1] in sheets.LAYOUTS else "a4"
+    paper = row[1] if row and row[1] in LAYOUTS else "a4"
     return {"queue": row[0] if row else None, "paper": paper}
 
 
@@ -488,11 +491,11 @@ def handoff(code: str):
     if proc is None:
         abort(404)
     channel = proc.channel(record["channel_id"]) if record["channel_id"] else None
-    official = sheets.application_url(proc, channel)
+    official = application_url(proc, channel)
     base = current_app.config["PUBLIC_BASE_URL"]
     followup = f"{base.rstrip('/')}/h/{record['code']}" if base else None
-    official_qr = sheets.qr_svg(official, 1.0, _("オンライン申請のページのQRコード")) if official else None
-    followup_qr = sheets.qr_svg(followup, 1.0, _("引継ぎページのQRコード")) if followup else None
+    official_qr = qr_svg(official, 1.0, _("オンライン申請のページのQRコード")) if official else None
+    followup_qr = qr_svg(followup, 1.0, _("引継ぎページのQRコード")) if followup else None
     return render_page("kiosk/handoff.html", handoff=record, procedure=proc, channel=channel,
                        result=request.args.get("result", ""), official_url=official, followup_url=followup,
                        official_qr=official_qr, followup_qr=followup_qr)
@@ -506,10 +509,10 @@ def handoff_pdf(code: str):
     if proc is None:
         abort(404)
     layout = request.args.get("layout", "a4")
-    if layout not in sheets.LAYOUTS:
+    if layout not in LAYOUTS:
         abort(404)
     channel = proc.channel(record["channel_id"]) if record["channel_id"] else None
-    pdf = sheets.render_handoff_pdf(handoff=record, procedure=proc, channel=channel, needs=catalog.needs,
+    pdf = render_handoff_pdf(handoff=record, procedure=proc, channel=channel, needs=catalog.needs,
                                     layout=layout, public_base_url=current_app.config["PUBLIC_BASE_URL"])
     response = current_app.response_class(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="handoff-{code}-{layout}.pdf"'

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, session
 
-from ..catalog import ContentError, get_catalog
-from ..catalog.ledger import (
+from kiosk.catalog import ContentError, get_catalog
+from kiosk.catalog.ledger import (
     ONLINE_STATES,
     SEAL_FREE_RESULTS,
     LedgerFilters,
@@ -13,11 +13,12 @@ from ..catalog.ledger import (
     find_seal_free,
     ledger_count,
 )
-from ..db import get_db, pending_migrations
-from ..handoffs import find_handoff, lookup_allowed
-from ..i18n import LOCALE_CODES, current_locale, using_locale
-from ..sheets import application_url
-from ..web import render_page
+from kiosk.db import get_db
+from kiosk.handoff.records import find_handoff, lookup_allowed
+from kiosk.handoff.sheet import application_url
+from kiosk.i18n.locales import LOCALE_CODES, current_locale, using_locale
+from kiosk.migrations import pending_migrations
+from kiosk.web.htmx import render_page
 
 bp = Blueprint("public", __name__)
 

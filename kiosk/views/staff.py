@@ -8,15 +8,23 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, request, se
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from .. import consultations as log
-from .. import handoffs
-from ..accounts import Throttle, end_all_sessions, has_role, sign_in
-from ..auth import current_site_id, end_session, role_required, start_session
-from ..catalog import get_catalog
-from ..db import get_db
-from ..help_queue import NotFound, claim, get_request, resolve, waiting_requests
-from ..identifiers import is_number
-from ..web import is_htmx, local_path, render_page
+from kiosk.catalog import get_catalog
+from kiosk.consultations import store, vocabulary
+from kiosk.consultations.form import ParsedForm, check_note, local_now, parse_consultation, to_local_input
+from kiosk.consultations.store import (
+    get_consultation,
+    recent_consultations,
+    record_consultation,
+    update_consultation,
+)
+from kiosk.db import get_db
+from kiosk.handoff import records as handoffs
+from kiosk.resident.help_requests import NotFound, claim, get_request, resolve, waiting_requests
+from kiosk.staff.accounts import Throttle, end_all_sessions, has_role, sign_in
+from kiosk.staff.auth import current_site_id, end_session, role_required, start_session
+from kiosk.staff.personal_data import is_number
+from kiosk.web.htmx import is_htmx, render_page
+from kiosk.web.urls import local_path
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -90,9 +98,9 @@ def home():
     if is_htmx() and request.args.get("v") == version:
         return "", 204  # unchanged: nothing is swapped, focus stays where it is
     return render_page("staff/home.html", "help_queue", requests=requests, queue_version=version,
-                       recent=log.recent_consultations(db, site_id, 10),
+                       recent=recent_consultations(db, site_id, 10),
                        site_items=[(str(s["id"]), s["name"]) for s in sites],
-                       site_id=site_id, catalog=get_catalog(), vocab=log)
+                       site_id=site_id, catalog=get_catalog(), vocab=vocabulary)
 
 
 def queue_version(requests: list[dict]) -> str:
@@ -198,7 +206,7 @@ HANDOFF_STATUS_LABELS = {"open": _l("未対応"), "contacted": _l("連絡済み"
 def handoff_note(code: str):
     record = _handoff_or_404(code)
     note = request.form.get("note", "").strip()
-    error, warning = log.check_note(note, confirmed=request.form.get("confirm_note") == "1")
+    error, warning = check_note(note, confirmed=request.form.get("confirm_note") == "1")
     if not note:
         error = _("メモを入れてください。")
     if error or warning:
@@ -223,19 +231,19 @@ def handoff_status(code: str):
 # --- the consultation log -----------------------------------------------------------------------
 
 def _topics_allowed() -> set[str]:
-    return set(log.GENERAL_TOPICS) | set(get_catalog().procedures)
+    return set(vocabulary.GENERAL_TOPICS) | set(get_catalog().procedures)
 
 
-def _form_context(values: dict, parsed: log.ParsedForm | None = None, **extra) -> dict:
+def _form_context(values: dict, parsed: ParsedForm | None = None, **extra) -> dict:
     sites = _allowed_sites()
     return {"form": values, "errors": parsed.errors if parsed else {}, "warnings": parsed.warnings if parsed else {},
-            "sites": sites, "catalog": get_catalog(), "vocab": log, **extra}
+            "sites": sites, "catalog": get_catalog(), "vocab": vocabulary, **extra}
 
 
 def _defaults(help_request: dict | None = None) -> dict:
     site_id = current_site_id()
     site = next((s for s in _allowed_sites() if s["id"] == site_id), None)
-    values = {"site_id": str(site_id or ""), "started_at": log.local_now(current_app.config["TIMEZONE"])
+    values = {"site_id": str(site_id or ""), "started_at": local_now(current_app.config["TIMEZONE"])
               .strftime("%Y-%m-%dT%H:%M"), "channel": "outreach" if site and site["kind"] == "event" else "counter",
               "language": "ja", "topics": []}
     if help_request:
@@ -252,8 +260,8 @@ def _form_values(form) -> dict:
     return values
 
 
-def _parse(form) -> log.ParsedForm:
-    return log.parse_consultation(form, topics_allowed=_topics_allowed(),
+def _parse(form) -> ParsedForm:
+    return parse_consultation(form, topics_allowed=_topics_allowed(),
                                   sites_allowed={s["id"] for s in _allowed_sites()},
                                   timezone=current_app.config["TIMEZONE"])
 
@@ -283,7 +291,7 @@ def new_consultation():
         status = 200 if not parsed.errors else 400
         return render_page("staff/consultation_form.html", **_form_context(
             _form_values(request.form), parsed, mode="new", help_request=help_request)), status
-    consultation_id = log.record_consultation(db, g.user["id"], parsed, help_request["id"] if help_request else None)
+    consultation_id = record_consultation(db, g.user["id"], parsed, help_request["id"] if help_request else None)
     if help_request:
         resolve(db, help_request["id"], g.user, current_site_id())
     flash(_("相談を記録しました（番号 %(id)s）。", id=consultation_id))
@@ -292,7 +300,7 @@ def new_consultation():
 
 def _editable(consultation_id: int) -> dict:
     """Supporters edit their own records; coordinators and admins any."""
-    row = log.get_consultation(get_db(), consultation_id)
+    row = get_consultation(get_db(), consultation_id)
     if row is None:
         abort(404)
     if not has_role(g.user, "coordinator") and row["staff_id"] != g.user["id"]:
@@ -307,16 +315,16 @@ def edit_consultation(consultation_id: int):
     if request.method == "GET":
         values = {**{k: "" if v is None else str(v) for k, v in row.items()}, "topics": row["topics"],
                   "accessibility": (row["accessibility"] or "").split(",") if row["accessibility"] else [],
-                  "started_at": log.to_local_input(row["started_at"], current_app.config["TIMEZONE"]),
+                  "started_at": to_local_input(row["started_at"], current_app.config["TIMEZONE"]),
                   "visit": "first" if row["first_visit"] else "repeat"}
-        if row["minutes"] not in log.MINUTE_PICKS:  # not a quick pick: show it in "other minutes"
+        if row["minutes"] not in vocabulary.MINUTE_PICKS:  # not a quick pick: show it in "other minutes"
             values.update(minutes="", minutes_other=str(row["minutes"]))
         return render_page("staff/consultation_form.html", **_form_context(values, mode="edit", record=row))
     parsed = _parse(request.form)
     if not parsed.ok:
         return render_page("staff/consultation_form.html", **_form_context(
             _form_values(request.form), parsed, mode="edit", record=row)), 200 if not parsed.errors else 400
-    log.update_consultation(get_db(), consultation_id, g.user["id"], parsed)
+    update_consultation(get_db(), consultation_id, g.user["id"], parsed)
     flash(_("記録を直しました（番号 %(id)s）。", id=consultation_id))
     return redirect(url_for("staff.consultations"), 303)
 
@@ -325,7 +333,7 @@ def edit_consultation(consultation_id: int):
 @role_required("supporter")
 def delete_consultation(consultation_id: int):
     _editable(consultation_id)
-    log.delete_consultation(get_db(), consultation_id, g.user["id"])
+    store.delete_consultation(get_db(), consultation_id, g.user["id"])
     flash(_("記録を削除しました（番号 %(id)s）。", id=consultation_id))
     return redirect(url_for("staff.consultations"), 303)
 
@@ -333,6 +341,6 @@ def delete_consultation(consultation_id: int):
 @bp.get("/consultations")
 @role_required("supporter")
 def consultations():
-    rows = log.recent_consultations(get_db(), current_site_id(), 100)
-    return render_page("staff/consultations.html", rows=rows, catalog=get_catalog(), vocab=log,
+    rows = recent_consultations(get_db(), current_site_id(), 100)
+    return render_page("staff/consultations.html", rows=rows, catalog=get_catalog(), vocab=vocabulary,
                        timezone=current_app.config["TIMEZONE"])

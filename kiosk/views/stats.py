@@ -5,15 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, g, request
 from flask_babel import gettext as _
 
-from .. import consultations as log
-from ..auth import role_required
-from ..catalog import get_catalog
-from ..consultations import audit
-from ..db import connect, get_db, transaction
-from ..exports import EXPORT_COLUMNS, aggregate_tables, consultation_rows, stream_csv, write_xlsx
-from ..identifiers import is_number
-from ..stats import Filters, build_dashboard, parse_period, staff_names, targets_from, ward_today
-from ..web import render_page
+from kiosk.audit import audit
+from kiosk.catalog import get_catalog
+from kiosk.consultations import vocabulary
+from kiosk.db import connect, get_db, transaction
+from kiosk.staff.auth import role_required
+from kiosk.staff.personal_data import is_number
+from kiosk.stats.dashboard import Filters, build_dashboard, staff_names, targets_from
+from kiosk.stats.exports import EXPORT_COLUMNS, aggregate_tables, consultation_rows, stream_csv, write_xlsx
+from kiosk.stats.periods import parse_period, ward_today
+from kiosk.web.htmx import render_page
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
@@ -31,7 +32,7 @@ def _filters() -> Filters:
     period = parse_period(args.get("period", "fy"), args.get(args.get("period", "fy"), ""), ward_today())
     site = args.get("site", "")
     channel = args.get("channel", "")
-    return Filters(period, int(site) if is_number(site) else None, channel if channel in log.CHANNELS else None)
+    return Filters(period, int(site) if is_number(site) else None, channel if channel in vocabulary.CHANNELS else None)
 
 
 @bp.get("/")
@@ -44,7 +45,7 @@ def dashboard():
     tables = aggregate_tables(data, staff, get_catalog())
     top_topics = [(label, n) for _, label, n in tables["topics"][1][:10]]
     by_staff = [(name, n) for _, name, n in tables["staff"][1]]
-    return render_page("stats/dashboard.html", data=data, filters=filters, sites=sites, vocab=log,
+    return render_page("stats/dashboard.html", data=data, filters=filters, sites=sites, vocab=vocabulary,
                        fiscal_years=_fiscal_years(db), top_topics=top_topics, by_staff=by_staff)
 
 
@@ -129,7 +130,7 @@ def export_xlsx():
 @bp.get("/report.pdf")
 def report_pdf():
     """The monthly (or any period's) report as a PDF, for the ward's monthly report."""
-    from ..sheets import render_report_pdf
+    from kiosk.stats.report import render_report_pdf
 
     filters = _filters()
     db = get_db()
@@ -137,7 +138,7 @@ def report_pdf():
     _log_export("report.pdf", filters)
     staff = staff_names(db)
     site = db.execute("select name from sites where id = ?", [filters.site_id]).fetchone() if filters.site_id else None
-    pdf = render_report_pdf(data=data, tables=aggregate_tables(data, staff, get_catalog()), vocab=log,
+    pdf = render_report_pdf(data=data, tables=aggregate_tables(data, staff, get_catalog()), vocab=vocabulary,
                             site_name=site[0] if site else None)
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="report-{filters.period.value}.pdf"'})

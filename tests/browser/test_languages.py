@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from kiosk.i18n import LOCALES
+from kiosk.i18n.locales import LOCALES
 from tests.browser.conftest import assert_main_actions_large, assert_no_axe_violations, assert_touch_targets
 
 

@@ -9,12 +9,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from kiosk import consultations as log
 from kiosk import create_app
+from kiosk.consultations import vocabulary
+from kiosk.consultations.form import ParsedForm, parse_consultation
 from tests.conftest import make_config
 
 NOW = dt.datetime(2026, 11, 27, 3, 0, tzinfo=dt.UTC)  # 12:00 in Tokyo
-TOPICS = set(log.GENERAL_TOPICS) | {"residence-certificate", "moving-in"}
+TOPICS = set(vocabulary.GENERAL_TOPICS) | {"residence-certificate", "moving-in"}
 SITES = {1, 2}
 FIELDS = ["site_id", "started_at", "minutes", "minutes_other", "channel", "age_band", "visit", "language",
           "device_used", "outcome", "reason", "follow_up", "handoff_code", "satisfaction", "note", "topics",
@@ -28,8 +29,8 @@ def context(tmp_path_factory):
         yield
 
 
-def parse(form: MultiDict) -> log.ParsedForm:
-    return log.parse_consultation(form, topics_allowed=TOPICS, sites_allowed=SITES, timezone="Asia/Tokyo", now=NOW)
+def parse(form: MultiDict) -> ParsedForm:
+    return parse_consultation(form, topics_allowed=TOPICS, sites_allowed=SITES, timezone="Asia/Tokyo", now=NOW)
 
 
 def typical(**changes) -> MultiDict:
@@ -92,7 +93,7 @@ def test_phone_number_in_the_note_warns_until_confirmed(context):
 
 
 def test_handoff_codes_are_normalised_and_checked(context):
-    from kiosk.handoff_codes import check_character, display
+    from kiosk.handoff.codes import check_character, display
 
     code = "K7QD3MXA" + check_character("K7QD3MXA")
     assert parse(typical(handoff_code=display(code).lower())).values["handoff_code"] == code
@@ -110,7 +111,7 @@ def test_any_form_parses_without_raising(context, pairs):
     if not parsed.errors:  # then everything the database needs is there and well-typed
         for key in ("site_id", "started_at", "minutes", "channel", "age_band", "outcome", "first_visit"):
             assert key in parsed.values
-        assert parsed.values["site_id"] in SITES and 1 <= parsed.values["minutes"] <= log.MAX_MINUTES
+        assert parsed.values["site_id"] in SITES and 1 <= parsed.values["minutes"] <= vocabulary.MAX_MINUTES
         assert set(parsed.topics) <= TOPICS and parsed.topics
     for message in parsed.errors.values():
         assert isinstance(message, str) and message
@@ -118,13 +119,13 @@ def test_any_form_parses_without_raising(context, pairs):
 
 valid_forms = st.fixed_dictionaries({
     "site_id": st.sampled_from(["1", "2"]),
-    "minutes": st.sampled_from([str(m) for m in log.MINUTE_PICKS]),
-    "channel": st.sampled_from(list(log.CHANNELS)),
-    "age_band": st.sampled_from(list(log.AGE_BANDS)),
-    "visit": st.sampled_from(list(log.VISITS)),
-    "language": st.sampled_from(list(log.LANGUAGES)),
-    "device_used": st.sampled_from(list(log.DEVICES)),
-    "outcome": st.sampled_from(list(log.OUTCOMES)),
+    "minutes": st.sampled_from([str(m) for m in vocabulary.MINUTE_PICKS]),
+    "channel": st.sampled_from(list(vocabulary.CHANNELS)),
+    "age_band": st.sampled_from(list(vocabulary.AGE_BANDS)),
+    "visit": st.sampled_from(list(vocabulary.VISITS)),
+    "language": st.sampled_from(list(vocabulary.LANGUAGES)),
+    "device_used": st.sampled_from(list(vocabulary.DEVICES)),
+    "outcome": st.sampled_from(list(vocabulary.OUTCOMES)),
     "topics": st.lists(st.sampled_from(sorted(TOPICS)), min_size=1, max_size=5, unique=True),
     "satisfaction": st.sampled_from(["", "1", "3", "5"]),
     "note": st.text(alphabet="あいうえお漢字 ABC", max_size=50),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.furigana import add_furigana, align, reading_of, ruby, segments
+from kiosk.reading_aids.furigana import add_furigana, align, reading_of, ruby, segments
 
 
 @pytest.mark.parametrize(("text", "reading"), [
@@ -69,8 +69,8 @@ def test_fragments_take_the_page_language():
 
 
 def test_content_readings_win_for_titles():
-    from kiosk import furigana
-    from kiosk.furigana import use_known_readings
+    from kiosk.reading_aids import furigana
+    from kiosk.reading_aids.furigana import use_known_readings
 
     previous = furigana._known_readings  # set by whichever app loaded the content last
     try:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.identifiers import (
+from kiosk.staff.personal_data import (
     find_email_addresses,
     find_mynumbers,
     find_phone_numbers,

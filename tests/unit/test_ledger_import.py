@@ -7,8 +7,9 @@ import io
 import pytest
 
 from kiosk.catalog.ledger import LedgerFileError, LedgerFilters, find_seal_free, import_ledger
-from kiosk.db import connect, migrate
-from kiosk.demo import synthetic_ledger_rows, write_ledger_csv
+from kiosk.db import connect
+from kiosk.demo.load import synthetic_ledger_rows, write_ledger_csv
+from kiosk.migrations import migrate
 from tests.conftest import SAMPLE_LEDGER
 
 HEADER = "管理番号,手続名,所管課,根拠規定,押印の種類,見直し結果,見直し日,オンライン化,備考,手続ID\n"

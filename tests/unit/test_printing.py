@@ -1,4 +1,4 @@
-"""kiosk.printing against a real private cupsd (tests/cups_server.py): a real PDF queue writing to a file.
+"""kiosk.handoff.printing against a real private cupsd (tests/cups_server.py): a real PDF queue writing to a file.
 
 These need Debian's CUPS (see tests.cups_server.DEBIAN_PACKAGES; `make test` installs it) and fail, not
 skip, when it is missing.
@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from kiosk.printing import print_pdf
+from kiosk.handoff.printing import print_pdf
 from tests.cups_server import DEBIAN_PACKAGES, GENERIC_PDF_PPD, CupsError, PrivateCups, cups_available
 
 

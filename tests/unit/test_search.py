@@ -10,8 +10,9 @@ from kiosk.assistant.search import MAX_CANDIDATES, build_index, candidates
 from kiosk.assistant.text import bigrams, fold, is_kana, shared_analyzer, to_hiragana, to_katakana
 from kiosk.catalog.ledger import import_ledger
 from kiosk.catalog.loader import load_catalog
-from kiosk.db import connect, migrate
-from kiosk.demo import synthetic_ledger_rows, write_ledger_csv
+from kiosk.db import connect
+from kiosk.demo.load import synthetic_ledger_rows, write_ledger_csv
+from kiosk.migrations import migrate
 from tests.conftest import CONTENT, SAMPLE_LEDGER
 
 

@@ -8,10 +8,12 @@ import subprocess
 
 import pytest
 
-from kiosk import create_app, handoffs
+from kiosk import create_app
 from kiosk.catalog import get_catalog
 from kiosk.db import connect
-from kiosk.sheets import japanese_date, render_handoff_pdf
+from kiosk.handoff import records as handoffs
+from kiosk.handoff.sheet import render_handoff_pdf
+from kiosk.i18n.formats import japanese_date
 from tests.conftest import make_config
 
 BASE = "https://ward.example.jp"

@@ -7,11 +7,14 @@ import random
 
 import pytest
 
-from kiosk import consultations as log
-from kiosk.db import connect, migrate, transaction
-from kiosk.stats_schema import rebuild_rollup
+from kiosk.consultations import vocabulary
+from kiosk.consultations.form import ParsedForm
+from kiosk.consultations.store import delete_consultation, record_consultation
+from kiosk.db import connect, transaction
+from kiosk.migrations import migrate
+from kiosk.stats.rollup import rebuild_rollup
 
-TOPICS = list(log.GENERAL_TOPICS) + ["residence-certificate", "moving-in"]
+TOPICS = list(vocabulary.GENERAL_TOPICS) + ["residence-certificate", "moving-in"]
 
 
 @pytest.fixture
@@ -34,14 +37,14 @@ def snapshot(db) -> dict:
 
 
 def random_values(rng) -> dict:
-    outcome = rng.choice(list(log.OUTCOMES))
+    outcome = rng.choice(list(vocabulary.OUTCOMES))
     return {"site_id": rng.choice([1, 2]), "staff_id": rng.choice([1, 2]),
             "started_at": f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T"
                           f"{rng.randint(0, 23):02d}:30:00+00:00",
-            "minutes": rng.choice([5, 10, 30]), "channel": rng.choice(list(log.CHANNELS)),
-            "age_band": rng.choice(list(log.AGE_BANDS)), "first_visit": rng.choice([0, 1]), "language": "ja",
-            "device_used": rng.choice(list(log.DEVICES)), "outcome": outcome,
-            "reason": None if outcome in log.ONLINE_OUTCOMES else rng.choice([None, "pin-locked", "no-card"]),
+            "minutes": rng.choice([5, 10, 30]), "channel": rng.choice(list(vocabulary.CHANNELS)),
+            "age_band": rng.choice(list(vocabulary.AGE_BANDS)), "first_visit": rng.choice([0, 1]), "language": "ja",
+            "device_used": rng.choice(list(vocabulary.DEVICES)), "outcome": outcome,
+            "reason": None if outcome in vocabulary.ONLINE_OUTCOMES else rng.choice([None, "pin-locked", "no-card"]),
             "follow_up": 0, "satisfaction": rng.choice([None, 3, 5]), "created_at": "x", "updated_at": "x"}
 
 
@@ -79,11 +82,11 @@ def test_rollup_matches_a_recomputation_after_random_writes(db):
 
 
 def test_the_app_functions_keep_the_rollup(db):
-    parsed = log.ParsedForm(values={k: v for k, v in random_values(random.Random(1)).items()
+    parsed = ParsedForm(values={k: v for k, v in random_values(random.Random(1)).items()
                                     if k not in ("staff_id", "created_at", "updated_at")}, topics=["pin"])
     with transaction(db):
-        cid = log.record_consultation(db, 1, parsed)
+        cid = record_consultation(db, 1, parsed)
     assert db.execute("select sum(consultations) from consultation_stats where dimension = 'topic' "
                       "and value = 'pin'").fetchone()[0] == 1
-    log.delete_consultation(db, cid, 1)
+    delete_consultation(db, cid, 1)
     assert db.execute("select coalesce(sum(consultations), 0) from consultation_stats").fetchone()[0] == 0

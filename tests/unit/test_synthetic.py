@@ -11,13 +11,14 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 
-from kiosk import consultations as log
-from kiosk import handoff_codes
 from kiosk.catalog import load_catalog
 from kiosk.cli import main
-from kiosk.db import connect, migrate, transaction
-from kiosk.resident_sessions import EVENTS
-from kiosk.synthetic import generate, window
+from kiosk.consultations import vocabulary
+from kiosk.db import connect, transaction
+from kiosk.demo.synthetic import generate, window
+from kiosk.handoff import codes as handoff_codes
+from kiosk.migrations import migrate
+from kiosk.resident.events import EVENTS
 from tests.conftest import CONTENT
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -77,25 +78,26 @@ def test_every_consultation_uses_valid_codes_and_links(generated):
     handoffs = {r["code"] for r in rows(db, "select code from handoffs")}
     for row in rows(db, "select * from consultations"):
         assert row["site_id"] in sites and row["staff_id"] in users
-        assert row["channel"] in log.CHANNELS and row["age_band"] in log.AGE_BANDS
-        assert row["language"] in log.LANGUAGES and row["device_used"] in log.DEVICES
-        assert row["outcome"] in log.OUTCOMES and row["reason"] in (None, *log.REASONS)
-        assert row["accessibility"] is None or all(a in log.ACCESSIBILITY for a in row["accessibility"].split(","))
+        assert row["channel"] in vocabulary.CHANNELS and row["age_band"] in vocabulary.AGE_BANDS
+        assert row["language"] in vocabulary.LANGUAGES and row["device_used"] in vocabulary.DEVICES
+        assert row["outcome"] in vocabulary.OUTCOMES and row["reason"] in (None, *vocabulary.REASONS)
+        assert row["accessibility"] is None or all(
+            a in vocabulary.ACCESSIBILITY for a in row["accessibility"].split(","))
         assert row["first_visit"] in (0, 1) and row["follow_up"] in (0, 1)
         assert row["satisfaction"] in (None, 1, 2, 3, 4, 5)
-        assert 1 <= row["minutes"] <= log.MAX_MINUTES
+        assert 1 <= row["minutes"] <= vocabulary.MAX_MINUTES
         assert row["help_request_id"] is None or row["help_request_id"] in help_requests
         assert row["handoff_code"] is None or (row["handoff_code"] in handoffs
                                                and handoff_codes.normalise(row["handoff_code"]) == row["handoff_code"])
         assert row["deleted_at"] is None or row["deleted_by"] in users
         assert (row["channel"] == "outreach") == (sites[row["site_id"]]["kind"] == "event")
-        if row["outcome"] in log.ONLINE_OUTCOMES:
+        if row["outcome"] in vocabulary.ONLINE_OUTCOMES:
             assert row["reason"] is None
 
 
 def test_every_consultation_has_one_to_three_valid_topics(generated, catalog):
     db, _ = generated
-    allowed = set(log.GENERAL_TOPICS) | set(catalog.procedures)
+    allowed = set(vocabulary.GENERAL_TOPICS) | set(catalog.procedures)
     per_consultation = {r["id"]: r["n"] for r in rows(
         db, "select c.id, count(t.topic) n from consultations c left join consultation_topics t "
             "on t.consultation_id = c.id group by c.id")}
@@ -108,12 +110,12 @@ def test_every_consultation_has_one_to_three_valid_topics(generated, catalog):
 
 def test_the_shape_is_realistic(generated):
     db, _ = generated
-    old = scalar(db, f"select avg(age_band in ({', '.join('?' * len(log.AGE_65_PLUS))})) from consultations",
-                 log.AGE_65_PLUS)
+    old = scalar(db, f"select avg(age_band in ({', '.join('?' * len(vocabulary.AGE_65_PLUS))})) from consultations",
+                 vocabulary.AGE_65_PLUS)
     assert old >= 0.6
     outcomes = {r["outcome"]: r["n"] for r in rows(db, "select outcome, count(*) n from consultations group by 1")}
-    assert set(outcomes) == set(log.OUTCOMES)
-    assert 0.3 < sum(outcomes[o] for o in log.ONLINE_OUTCOMES) / CONSULTATIONS < 0.7
+    assert set(outcomes) == set(vocabulary.OUTCOMES)
+    assert 0.3 < sum(outcomes[o] for o in vocabulary.ONLINE_OUTCOMES) / CONSULTATIONS < 0.7
     asked = scalar(db, "select avg(satisfaction is not null) from consultations")
     assert 0.4 < asked < 0.6
     assert scalar(db, "select avg(satisfaction >= 4) from consultations where satisfaction is not null") > 0.75
@@ -177,7 +179,7 @@ def test_the_statistics_rollup_matches_a_recomputation(generated):
     db, _ = generated
     if not db.table("consultation_stats").exists():
         pytest.skip("this version has no statistics rollup")
-    from kiosk.stats_schema import rebuild_rollup
+    from kiosk.stats.rollup import rebuild_rollup
 
     def snapshot():
         return sorted(db.execute("select * from consultation_stats where consultations != 0").fetchall())
@@ -220,7 +222,7 @@ def test_procedure_ids_alone_are_enough(tmp_path):
     counts = generate(db, 200, 1, 1, procedure_ids=["residence-certificate", "moving-in"], end=PAST_END)
     assert counts["consultations"] == 200 and counts["events"] == 0
     topics = {r["topic"] for r in rows(db, "select distinct topic from consultation_topics")}
-    assert topics <= set(log.GENERAL_TOPICS) | {"residence-certificate", "moving-in"}
+    assert topics <= set(vocabulary.GENERAL_TOPICS) | {"residence-certificate", "moving-in"}
     db.conn.close()
 
 
@@ -236,7 +238,7 @@ def test_generate_refuses_nonsense(tmp_path, catalog):
 
 
 def test_a_failed_run_adds_nothing_and_keeps_the_rollup_triggers(tmp_path, catalog, monkeypatch):
-    import kiosk.synthetic as synthetic
+    from kiosk.demo import synthetic as synthetic
 
     db = _fresh(tmp_path / "failed.db")
     triggers = scalar(db, "select count(*) from sqlite_master where type = 'trigger'")

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 
 from kiosk.catalog import load_catalog
 from kiosk.catalog.translate import content_strings, procedure_strings
-from kiosk.i18n import CONTENT_COVERAGE, CORE_PROCEDURES, LOCALES
+from kiosk.i18n.locales import CONTENT_COVERAGE, CORE_PROCEDURES, LOCALES
 from tests.conftest import ROOT
 
 TRANSLATIONS = ROOT / "translations"

@@ -148,7 +148,7 @@ def test_printing_a_sheet_through_a_real_cups_server(staff_app, tmp_path, monkey
     with CUPS stopped, the kiosk says so and the handoff is still saved."""
     import subprocess
 
-    from kiosk.resident_sessions import create_enrollment_token
+    from kiosk.admin.devices import create_enrollment_token
     from tests.cups_server import DEBIAN_PACKAGES, PrivateCups, cups_available
 
     assert cups_available(), f"needs the Debian packages {DEBIAN_PACKAGES} (make test installs them)"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kiosk.admin.devices import create_enrollment_token
 from kiosk.db import connect
-from kiosk.resident_sessions import create_enrollment_token
 from tests.fixtures import query_rows, soup, text_of
 
 rows = query_rows

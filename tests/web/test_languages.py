@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.i18n import LOCALES
+from kiosk.i18n.locales import LOCALES
 from tests.fixtures import query_rows, soup, text_of
 
 # A string of each kind per locale, as the catalogs have it (not computed by the code under test).
@@ -160,7 +160,7 @@ def test_dates_follow_the_locale(client, code, expected):
 
 
 def test_numbers_follow_the_locale(app):
-    from kiosk.formats import resident_number, resident_percent
+    from kiosk.i18n.formats import resident_number, resident_percent
 
     with app.test_request_context("/?lang=pt_BR"):
         assert resident_number(12345) == "12.345" and resident_percent(0.853) == "85,3%"

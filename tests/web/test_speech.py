@@ -77,7 +77,7 @@ def test_other_languages_use_the_browser_voice(kiosk):
 
 
 def test_untranslated_japanese_is_not_given_to_another_voice(client):
-    from kiosk.speech import speech_text
+    from kiosk.reading_aids.speech import speech_text
 
     html = '<p>Fee</p><p><span lang="ja">1通200円</span> <span class="k-ja-only">Japanese only</span></p>'
     assert speech_text(html, keep_japanese=False) == "Fee"
@@ -100,7 +100,7 @@ def test_the_residents_answers_are_not_read_aloud(kiosk):
 
 
 def test_long_text_stops_at_a_sentence():
-    from kiosk.speech import MAX_CHARACTERS, speech_text
+    from kiosk.reading_aids.speech import MAX_CHARACTERS, speech_text
 
     html = "<p>" + "あいうえおかきくけこ。" * 200 + "</p>"
     text = speech_text(html)
@@ -124,7 +124,7 @@ def test_concurrent_requests_for_one_text_synthesise_once(kiosk):
 
 
 def test_too_many_waiting_syntheses_answer_busy(kiosk, monkeypatch):
-    from kiosk import speech
+    from kiosk.reading_aids import speech
 
     kiosk.start("ja")
     url = speak_buttons(kiosk)[0]["data-speak-src"]
@@ -138,7 +138,7 @@ def test_the_cache_is_kept_under_its_size_limit(tmp_path):
     import os
     import time
 
-    from kiosk.speech import cache_path, trim_cache
+    from kiosk.reading_aids.speech import cache_path, trim_cache
 
     paths = []
     for number in range(5):

@@ -444,7 +444,7 @@ def test_editing_a_record_with_unusual_minutes_keeps_them(staff_client, staff_ap
 
 
 def test_a_handoff_note_with_a_phone_number_can_be_confirmed(staff_client, staff_app):
-    from kiosk import handoffs
+    from kiosk.handoff import records as handoffs
 
     db = connect(staff_app.config["DATABASE"])
     record = handoffs.create_handoff(db, procedure_id="moving-in", channel_id=None, session_ref=None,

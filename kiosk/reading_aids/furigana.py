@@ -16,8 +16,8 @@ from functools import lru_cache
 from markupsafe import escape
 from sudachipy import SplitMode
 
-from .assistant.text import shared_analyzer, to_hiragana
-from .html_text import rewrite_text
+from kiosk.assistant.text import shared_analyzer, to_hiragana
+from kiosk.reading_aids.html_text import rewrite_text
 
 _KANJI = "\u3005\u3006\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 HAS_KANJI = re.compile(f"[{_KANJI}]")

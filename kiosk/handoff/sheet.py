@@ -2,24 +2,22 @@
 
 Two layouts: A4 portrait, and an 80 mm receipt roll (72 mm printable, 203 dpi thermal printers).
 QR modules are at least 0.4 mm on A4 and 0.5 mm on the roll, so that phone cameras (and zbar)
-read them. One FontConfiguration is shared by every render (building one per sheet is slow).
+read them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import qrcode
-import qrcode.image.svg
 from flask import current_app, render_template
-from markupsafe import Markup
 
-from .catalog.schema import Channel, ChannelKind, Procedure
-from .formats import date_in, japanese_date
-from .i18n import shipped_locale, using_locale
+from kiosk.catalog.schema import Channel, ChannelKind, Procedure
+from kiosk.handoff.qr import qr_svg
+from kiosk.i18n.formats import date_in
+from kiosk.i18n.locales import shipped_locale, using_locale
+from kiosk.pdf import font_configuration
 
 
 @dataclass(frozen=True)
@@ -35,32 +33,6 @@ LAYOUTS = {
     "80mm": Layout("80mm", 0.6, "@page { size: 80mm 240mm; margin: 4mm 4mm 6mm; }"),
 }
 
-_font_config = None
-_font_lock = threading.Lock()
-
-
-def font_configuration():
-    global _font_config
-    with _font_lock:
-        if _font_config is None:
-            from weasyprint.text.fonts import FontConfiguration
-
-            _font_config = FontConfiguration()
-        return _font_config
-
-
-def qr_svg(data: str, module_mm: float, label: str) -> Markup:
-    """A QR code as inline SVG, sized so that each module is ``module_mm`` millimetres."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4,
-                         image_factory=qrcode.image.svg.SvgPathImage)
-    code.add_data(data)
-    code.make(fit=True)
-    size = (code.modules_count + 8) * module_mm
-    svg = code.make_image().to_string(encoding="unicode")
-    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{Markup.escape(label)}" width="{size:.2f}mm" '
-                               f'height="{size:.2f}mm" ', 1)
-    return Markup(svg)
-
 
 def application_url(procedure: Procedure, channel: Channel | None) -> str | None:
     """The official online application: the recommended channel's page, else the first online one."""
@@ -72,7 +44,7 @@ def application_url(procedure: Procedure, channel: Channel | None) -> str | None
 
 def render_handoff_html(*, handoff: dict, procedure: Procedure, channel: Channel | None, needs: dict,
                         layout: str, public_base_url: str = "") -> str:
-    from .catalog import base_catalog, localized_catalog
+    from kiosk.catalog import base_catalog, localized_catalog
 
     spec = LAYOUTS[layout]
     locale = handoff["locale"] or "ja"
@@ -102,15 +74,4 @@ def render_handoff_pdf(**kwargs) -> bytes:
     from weasyprint import HTML
 
     html = render_handoff_html(**kwargs)
-    return HTML(string=html).write_pdf(font_config=font_configuration())
-
-
-def render_report_pdf(*, data, tables: dict, vocab, site_name: str | None) -> bytes:
-    """The statistics report: KPIs, then each chart with its table. Same font as the sheets."""
-    from weasyprint import HTML
-
-    from .stats import ward_today
-
-    html = render_template("print/report.html", data=data, tables=tables, vocab=vocab, site_name=site_name,
-                           generated=japanese_date(ward_today()))
     return HTML(string=html).write_pdf(font_config=font_configuration())

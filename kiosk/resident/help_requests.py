@@ -1,4 +1,4 @@
-"""The help queue: the kiosk's 「職員を呼ぶ」 on the staff tablets of the same site.
+"""「職員を呼ぶ」: a kiosk's call for staff, and the help queue on the staff tablets of the same site.
 
 A request is open → claimed (by one staff member; the others see who) → resolved. Requests from
 kiosks not yet bound to a site show on every tablet, so that nobody is left waiting.
@@ -10,8 +10,35 @@ import datetime as dt
 
 import sqlite_utils
 
-from .consultations import audit
-from .db import now_iso, transaction
+from kiosk.admin.devices import Device
+from kiosk.audit import audit
+from kiosk.db import now_iso, transaction
+
+MAX_UNASSIGNED_CALLS = 5
+
+
+def create_help_request(db: sqlite_utils.Database, session_ref: str | None, device: Device | None,
+                        procedure_id: str | None) -> int | None:
+    """「職員を呼ぶ」: site, device, the procedure the resident was on, and the time. None when
+    this session (or, without a session, this kiosk) is already waiting: repeated taps and
+    scripted posts do not flood the staff tablets."""
+    table = db.table("help_requests")
+    with transaction(db):
+        waiting = db.execute(
+            "select 1 from help_requests where status in ('open', 'claimed') and "
+            "((? is not null and session_ref = ?) or (? is null and device_id = ?))",
+            [session_ref, session_ref, session_ref, device.id if device else None]).fetchone()
+        if waiting:
+            return None
+        if device is None:  # calls from unassigned kiosks show on every tablet: keep them few
+            unassigned = db.execute("select count(*) from help_requests where site_id is null and "
+                                    "status in ('open', 'claimed')").fetchone()[0]
+            if unassigned >= MAX_UNASSIGNED_CALLS:
+                return None
+        table.insert({"site_id": device.site_id if device else None, "device_id": device.id if device else None,
+                      "session_ref": session_ref, "procedure_id": procedure_id, "status": "open",
+                      "created_at": now_iso()})
+    return table.last_pk
 
 
 class NotFound(LookupError):

@@ -11,7 +11,9 @@ import time
 import click
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
-from .accounts import (
+from kiosk.db import connect, get_db
+from kiosk.migrations import migrate
+from kiosk.staff.accounts import (
     ROLES,
     AccountError,
     create_user,
@@ -22,7 +24,6 @@ from .accounts import (
     set_disabled,
     set_password,
 )
-from .db import connect, get_db, migrate
 
 
 def load_user() -> None:

@@ -12,12 +12,13 @@ from pathlib import Path
 import click
 from flask import current_app
 
-from .accounts import create_user, find_user, generate_password
-from .catalog import ContentError, get_catalog
-from .catalog.ledger import COLUMNS, import_ledger_file
-from .db import connect, migrate, now_iso, transaction
-from .resident_sessions import create_enrollment_token
-from .synthetic import generate, window
+from kiosk.admin.devices import create_enrollment_token
+from kiosk.catalog import ContentError, get_catalog
+from kiosk.catalog.ledger import COLUMNS, import_ledger_file
+from kiosk.db import connect, now_iso, transaction
+from kiosk.demo.synthetic import generate, window
+from kiosk.migrations import migrate
+from kiosk.staff.accounts import create_user, find_user, generate_password
 
 DEMO_SITES = (
     {"name": "サンプル区 北出張所", "kind": "branch", "venue": "サンプル区北町1-2-3（サンプル）"},

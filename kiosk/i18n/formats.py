@@ -40,13 +40,13 @@ def date_in(day: dt.date | str | None, locale_code: str) -> str:
 
 def resident_date(day: dt.date | str | None) -> str:
     """Jinja filter: a date in the current page's locale."""
-    from .i18n import current_locale
+    from kiosk.i18n.locales import current_locale
 
     return date_in(day, current_locale().code)
 
 
 def _locale() -> Locale:
-    from .i18n import current_locale
+    from kiosk.i18n.locales import current_locale
 
     return Locale.parse(current_locale().code)
 

@@ -28,12 +28,12 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from . import consultations as log
-from .accounts import create_user, generate_password
-from .db import transaction
-from .handoff_codes import ALPHABET, check_character
-from .i18n import LOCALE_CODES
-from .stats_schema import bulk_load
+from kiosk.consultations import vocabulary
+from kiosk.db import transaction
+from kiosk.handoff.codes import ALPHABET, check_character
+from kiosk.i18n.locales import LOCALE_CODES
+from kiosk.staff.accounts import create_user, generate_password
+from kiosk.stats.rollup import bulk_load
 
 BATCH = 5000
 HANDOFF_DAYS = 90
@@ -234,7 +234,7 @@ def _profiles() -> dict[tuple, float]:
             for outcome, outcome_weight in zip(_OUTCOMES, outcomes, strict=True):
                 if not outcome_weight:
                     continue
-                if outcome in log.ONLINE_OUTCOMES:
+                if outcome in vocabulary.ONLINE_OUTCOMES:
                     reasons = {None: 1.0}
                 else:
                     reasons = dict(_REASONS[outcome])
@@ -488,7 +488,7 @@ def _load(db, rng: random.Random, total: int, days: list[_Day], sites: list[_Sit
     channel_choice = {pid: ([c for c, _ in chans],
                             list(itertools.accumulate(_CHANNEL_KIND.get(kind, 5) for _, kind in chans)))
                       for pid, chans in proc_channels.items()}
-    general = set(log.GENERAL_TOPICS)
+    general = set(vocabulary.GENERAL_TOPICS)
     random_ = rng.random
     getrandbits = rng.getrandbits
     choice = rng.choice
@@ -597,7 +597,7 @@ def _load(db, rng: random.Random, total: int, days: list[_Day], sites: list[_Sit
             k = next(topic_counts)
             chosen = [next(topic_stream)] if k == 1 else list(dict.fromkeys(next(topic_stream) for _ in range(k)))
             needs = None
-            if random_() < (0.12 if age in log.AGE_65_PLUS else 0.04):
+            if random_() < (0.12 if age in vocabulary.AGE_65_PLUS else 0.04):
                 needs = next(accessibility)
                 if random_() < 0.1:
                     needs = ",".join(sorted({needs, next(accessibility)}))

@@ -8,8 +8,8 @@ from __future__ import annotations
 import csv
 import io
 
-from . import consultations as log
-from .stats import Filters
+from kiosk.consultations import vocabulary
+from kiosk.stats.dashboard import Filters
 
 EXPORT_COLUMNS = ("id", "started_at", "site_id", "site", "staff_id", "channel", "minutes", "topics", "age_band",
                   "first_visit", "language", "accessibility", "device_used", "outcome", "reason", "follow_up",
@@ -70,14 +70,14 @@ def aggregate_tables(data, staff: dict, catalog) -> dict[str, tuple[tuple[str, .
         "by-site": (("site", "consultations"), data.by_site),
         "funnel": (("event", "sessions"), data.funnel),
     }
-    for dimension, vocabulary in (("age_band", log.AGE_BANDS), ("outcome", log.OUTCOMES), ("reason", log.REASONS),
-                                  ("device_used", log.DEVICES)):
+    for dimension, labels in (("age_band", vocabulary.AGE_BANDS), ("outcome", vocabulary.OUTCOMES),
+                              ("reason", vocabulary.REASONS), ("device_used", vocabulary.DEVICES)):
         counts = data.by.get(dimension, {})
         tables[dimension] = (("code", "label", "consultations"),
-                             [(code, str(label), counts.get(code, 0)) for code, label in vocabulary.items()])
+                             [(code, str(label), counts.get(code, 0)) for code, label in labels.items()])
     topics = data.by.get("topic", {})
     tables["topics"] = (("code", "label", "consultations"), sorted(
-        [(code, str(log.GENERAL_TOPICS.get(code) or (catalog.procedures[code].title if code in catalog.procedures
+        [(code, str(vocabulary.GENERAL_TOPICS.get(code) or (catalog.procedures[code].title if code in catalog.procedures
                                                       else code)), n) for code, n in topics.items()],
         key=lambda row: -row[2]))
     tables["staff"] = (("staff_id", "name", "consultations"), sorted(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .db import now_iso, transaction
+from kiosk.db import now_iso, transaction
 
 ROLES = ("supporter", "coordinator", "admin")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}

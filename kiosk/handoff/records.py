@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from . import handoff_codes
-from .accounts import address_hash
-from .consultations import audit
-from .db import now_iso, transaction
+from kiosk.audit import audit
+from kiosk.db import now_iso, transaction
+from kiosk.handoff import codes as handoff_codes
+from kiosk.staff.accounts import address_hash
 
 STATUSES = ("open", "contacted", "resolved")  # "expired" is derived from expires_at
 LOOKUP_WINDOW_MINUTES = 10

@@ -1,0 +1,1 @@
+"""Demo data for `make run`, and synthetic data at any scale for tests and benchmarks."""

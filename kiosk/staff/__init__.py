@@ -1,0 +1,1 @@
+"""Support staff: accounts, sign-in and roles, and the guard against storing personal identifiers."""
