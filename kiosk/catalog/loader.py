@@ -224,30 +224,37 @@ def _check_questions(proc: Procedure, channel_ids: set[str], problem) -> None:
             problem(f"questions[{i}].id", f"duplicate question id {question.id!r}")
         by_id.setdefault(question.id, i)
 
-    edges: dict[str, list[str]] = {}
-    for i, question in enumerate(proc.questions):
-        seen: set[Answer] = set()
-        edges[question.id] = []
-        for j, option in enumerate(question.answers):
-            path = f"questions[{i}].answers[{j}]"
-            if option.answer in seen:
-                problem(f"{path}.answer", f"answer {option.answer.value!r} appears twice")
-            seen.add(option.answer)
-            if (option.next is None) == (option.channel is None):
-                problem(path, "needs exactly one of next (a question id) or channel (a channel id)")
-            elif option.next is not None:
-                if option.next not in by_id:
-                    problem(f"{path}.next", f"unknown question {option.next!r}")
-                else:
-                    edges[question.id].append(option.next)
-            elif option.channel not in channel_ids:
-                problem(f"{path}.channel", f"unknown channel {option.channel!r}")
-        if Answer.UNKNOWN not in seen:
-            problem(f"questions[{i}].answers", "must offer the answer 'unknown' (わからない)")
+    edges = {question.id: _check_answers(i, question, by_id, channel_ids, problem)
+             for i, question in enumerate(proc.questions)}
+    if proc.questions:
+        _check_question_tree(proc.questions[0].id, edges, by_id, problem)
 
-    if not proc.questions:
-        return
-    # Depth-first search from the first question: cycles and unreachable questions.
+
+def _check_answers(i: int, question, by_id: dict[str, int], channel_ids: set[str], problem) -> list[str]:
+    """Check one question's answers; return the question ids they lead to."""
+    seen: set[Answer] = set()
+    leads_to: list[str] = []
+    for j, option in enumerate(question.answers):
+        path = f"questions[{i}].answers[{j}]"
+        if option.answer in seen:
+            problem(f"{path}.answer", f"answer {option.answer.value!r} appears twice")
+        seen.add(option.answer)
+        if (option.next is None) == (option.channel is None):
+            problem(path, "needs exactly one of next (a question id) or channel (a channel id)")
+        elif option.next is not None:
+            if option.next not in by_id:
+                problem(f"{path}.next", f"unknown question {option.next!r}")
+            else:
+                leads_to.append(option.next)
+        elif option.channel not in channel_ids:
+            problem(f"{path}.channel", f"unknown channel {option.channel!r}")
+    if Answer.UNKNOWN not in seen:
+        problem(f"questions[{i}].answers", "must offer the answer 'unknown' (わからない)")
+    return leads_to
+
+
+def _check_question_tree(first: str, edges: dict[str, list[str]], by_id: dict[str, int], problem) -> None:
+    """Depth-first search from the first question: cycles and unreachable questions."""
     state: dict[str, str] = {}
 
     def visit(node: str) -> None:
@@ -259,7 +266,7 @@ def _check_questions(proc: Procedure, channel_ids: set[str], problem) -> None:
                 visit(target)
         state[node] = "done"
 
-    visit(proc.questions[0].id)
+    visit(first)
     for qid, index in by_id.items():
         if qid not in state:
             problem(f"questions[{index}]", f"question {qid!r} cannot be reached from the first question")
