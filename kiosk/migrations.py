@@ -1,28 +1,39 @@
-"""The database's migrations, applied once each and recorded, and the `kiosk db` commands.
+"""The database's migrations, through sqlite-utils' `Migrations`, and the `kiosk db` commands.
 
-Append only: a migration, once released, is never edited or removed, and none drops data."""
+Every migration belongs to one set, ``kiosk`` (MIGRATION_SET), recorded in sqlite-utils' table
+``_sqlite_migrations``. The set's name is part of that record: never rename it, or every migration
+looks pending again.
+
+Append only: a migration, once released, is never edited or removed, and none drops data. A
+migration never imports live code (it would change what an old migration does when that code
+changes): what it needs is frozen here, as it was when the migration was released.
+
+Databases made before the move to sqlite-utils' `Migrations` have their history in ``_migrations``
+(name, applied_at), written by the hand-written runner of that time. `migrate` carries it over to
+``_sqlite_migrations`` and then leaves ``_migrations`` as it is, never written again: nothing is
+lost, and the previous release still finds its own record there if it has to be rolled back to.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+import unicodedata
 
 import click
 import sqlite_utils
 from flask import current_app
+from sqlite_utils.migrations import Migrations
 
-from kiosk.db import backup, connect, now_iso, transaction
+from kiosk.db import backup, connect, transaction
 
-MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = []
+MIGRATION_SET = "kiosk"
+HISTORY_TABLE = Migrations.migrations_table  # "_sqlite_migrations"
+LEGACY_HISTORY_TABLE = "_migrations"  # the previous runner's record: read, never written
 
-
-def migration(name: str):
-    def register(fn):
-        MIGRATIONS.append((name, fn))
-        return fn
-    return register
+migrations = Migrations(MIGRATION_SET)
 
 
-@migration("0001_sites_devices_users")
+@migrations(name="0001_sites_devices_users")
 def _m0001(db: sqlite_utils.Database) -> None:
     db.table("sites").create(
         {"id": int, "name": str, "kind": str, "venue": str, "starts_on": str, "ends_on": str,
@@ -43,7 +54,7 @@ def _m0001(db: sqlite_utils.Database) -> None:
     db.table("users").create_index(["username"], unique=True)
 
 
-@migration("0002_ledger")
+@migrations(name="0002_ledger")
 def _m0002(db: sqlite_utils.Database) -> None:
     db.table("ledger_entries").create(
         {"key": str, "ward_number": str, "name": str, "department": str, "legal_basis": str,
@@ -55,12 +66,12 @@ def _m0002(db: sqlite_utils.Database) -> None:
         db.table("ledger_entries").create_index(columns)
 
 
-@migration("0003_settings")
+@migrations(name="0003_settings")
 def _m0003(db: sqlite_utils.Database) -> None:
     db.table("settings").create({"name": str, "value": str, "updated_at": str}, pk="name")
 
 
-@migration("0004_kiosk_sessions_events_help")
+@migrations(name="0004_kiosk_sessions_events_help")
 def _m0004(db: sqlite_utils.Database) -> None:
     # The resident's conversation lives here only while the session lasts; it is deleted on
     # 「最初から」, on timeout, and when abandoned.
@@ -90,7 +101,7 @@ def _m0004(db: sqlite_utils.Database) -> None:
     db.table("devices").add_column("enrolled_at", str)
 
 
-@migration("0005_staff_consultations_audit")
+@migrations(name="0005_staff_consultations_audit")
 def _m0005(db: sqlite_utils.Database) -> None:
     db.table("users").add_column("failed_logins", int, not_null_default=0)
     db.table("users").add_column("locked_until", str)
@@ -126,12 +137,12 @@ def _m0005(db: sqlite_utils.Database) -> None:
     db.table("audit_log").create_index(["at"])
 
 
-@migration("0006_enrollment_expiry")
+@migrations(name="0006_enrollment_expiry")
 def _m0006(db: sqlite_utils.Database) -> None:
     db.table("devices").add_column("enrollment_expires_at", str)
 
 
-@migration("0007_handoffs")
+@migrations(name="0007_handoffs")
 def _m0007(db: sqlite_utils.Database) -> None:
     # A handoff holds no personal data: what the resident did at the kiosk, never who they are.
     db.table("handoffs").create(
@@ -155,54 +166,242 @@ def _m0007(db: sqlite_utils.Database) -> None:
     db.table("devices").add_column("paper", str)
 
 
-@migration("0008_ledger_readings")
+# 0008, frozen: kiosk.catalog.ledger.search_text (and the reading from kiosk.assistant.text's
+# Analyzer) as they were when 0008 was released. Later changes to the live search text need a new
+# migration of their own; they must not change what 0008 computes.
+_0008_CONTENT_POS = {"名詞", "動詞", "形容詞", "形状詞", "副詞", "接頭辞", "接尾辞", "連体詞", "感動詞"}
+_0008_STOP_LEMMAS = {
+    "する", "ある", "いる", "なる", "できる", "れる", "られる", "ない", "ます", "です", "こと", "もの",
+    "ため", "よう", "これ", "それ", "どう", "どこ", "なに", "何", "いつ", "方", "ほう", "たい", "ほしい",
+    "欲しい", "教える", "知る", "思う", "言う", "いう", "お", "ご", "御", "さん", "様", "ください",
+    "下さい", "手続き", "手続", "方法", "やり方", "したい", "わかる", "分かる", "的", "等", "など",
+    "今日", "今", "私", "僕", "ちょっと", "について", "くれる", "もらう", "いただく",
+}
+_0008_LATIN_WORD = re.compile(r"[a-z0-9]+")
+_0008_TO_KATAKANA = str.maketrans("".join(chr(c) for c in range(0x3041, 0x3097)),
+                                  "".join(chr(c) for c in range(0x30A1, 0x30F7)))
+_0008_KANA_ONLY = re.compile(r"^[\u3041-\u309f\u30a0-\u30ffー・\s]+$")
+_0008_PUNCTUATION = re.compile(r"[^\w\sー]+")
+
+
+def _0008_reading(tokenizer, name: str) -> str:
+    """The katakana reading of the content words of ``name`` (SudachiPy core dictionary, mode C)."""
+    from sudachipy import SplitMode
+
+    folded = " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    folded = " ".join(_0008_PUNCTUATION.sub(" ", folded).split())
+    # Kana-only text is read as katakana: Sudachi splits hiragana runs into odd pieces.
+    source = folded.translate(_0008_TO_KATAKANA) if _0008_KANA_ONLY.match(folded) else folded
+    reading = []
+    for morpheme in tokenizer.tokenize(source, SplitMode.C):
+        if morpheme.part_of_speech()[0] not in _0008_CONTENT_POS or _0008_LATIN_WORD.fullmatch(morpheme.surface()):
+            continue
+        if morpheme.normalized_form() in _0008_STOP_LEMMAS or morpheme.dictionary_form() in _0008_STOP_LEMMAS:
+            continue
+        reading.append(morpheme.reading_form().translate(_0008_TO_KATAKANA))
+    return "".join(reading)
+
+
+def _0008_search_text(tokenizer, row: dict) -> str:
+    parts = (row.get("name"), row.get("department"), row.get("legal_basis"), row.get("note"))
+    text = unicodedata.normalize("NFKC", " ".join(p for p in parts if p)).strip().casefold()
+    reading = _0008_reading(tokenizer, row.get("name") or "")
+    return f"{text} {reading}" if reading else text
+
+
+@migrations(name="0008_ledger_readings")
 def _m0008(db: sqlite_utils.Database) -> None:
     # The seal-free list now also searches the katakana reading of each name.
-    from kiosk.catalog.ledger import search_text
-
     rows = list(db.query("select key, name, department, legal_basis, note from ledger_entries"))
+    if not rows:
+        return  # a new database: no need to load the dictionary (about 100 ms)
+    from sudachipy import Dictionary, SplitMode
+
+    tokenizer = Dictionary(dict="core").tokenizer(SplitMode.C)
     for row in rows:
-        db.execute("update ledger_entries set search_text = ? where key = ?", [search_text(row), row["key"]])
+        db.execute("update ledger_entries set search_text = ? where key = ?",
+                   [_0008_search_text(tokenizer, row), row["key"]])
 
 
-@migration("0009_session_version")
+@migrations(name="0009_session_version")
 def _m0009(db: sqlite_utils.Database) -> None:
     db.table("users").add_column("session_version", int, not_null_default=0)
 
 
-@migration("0010_consultation_stats")
-def _m0010(db: sqlite_utils.Database) -> None:
-    from kiosk.stats.rollup import create_rollup, rebuild_rollup
+# 0010, frozen: the rollup table, its triggers and its first computation as kiosk.stats.rollup had
+# them when 0010 was released. The live module may change its triggers later (with a migration of
+# its own); this copy must not follow.
+_0010_DIMENSIONS = (
+    ("all", "''"),
+    ("age_band", "r.age_band"),
+    ("outcome", "r.outcome"),
+    ("reason", "coalesce(r.reason, '')"),
+    ("first_visit", "cast(coalesce(r.first_visit, 0) as text)"),
+    ("staff", "cast(r.staff_id as text)"),
+    ("device_used", "coalesce(r.device_used, '')"),
+    ("satisfaction", "coalesce(cast(r.satisfaction as text), '')"),
+)
+_0010_MONTH = "strftime('%Y-%m', {row}.started_at, '+9 hours')"
 
-    create_rollup(db)
-    rebuild_rollup(db)
+_0010_UPSERT = """
+insert into consultation_stats (month, site_id, channel, dimension, value, consultations, minutes,
+                                satisfaction_sum, satisfaction_n)
+select {month}, r.site_id, r.channel, '{dimension}', {value}, {sign}, {sign} * r.minutes,
+       {sign} * coalesce(r.satisfaction, 0), {sign} * (r.satisfaction is not null)
+from consultations r where r.id = {row}.id
+on conflict (month, site_id, channel, dimension, value) do update set
+  consultations = consultations + excluded.consultations, minutes = minutes + excluded.minutes,
+  satisfaction_sum = satisfaction_sum + excluded.satisfaction_sum,
+  satisfaction_n = satisfaction_n + excluded.satisfaction_n;
+"""
+
+_0010_TOPICS = """
+insert into consultation_stats (month, site_id, channel, dimension, value, consultations, minutes,
+                                satisfaction_sum, satisfaction_n)
+select {month}, r.site_id, r.channel, 'topic', t.topic, {sign}, 0, 0, 0
+from consultations r join consultation_topics t on t.consultation_id = r.id
+where r.id = {row}.id {topic_filter}
+on conflict (month, site_id, channel, dimension, value) do update set
+  consultations = consultations + excluded.consultations;
+"""
+
+_0010_UPSERT_OLD = """
+insert into consultation_stats (month, site_id, channel, dimension, value, consultations, minutes,
+                                satisfaction_sum, satisfaction_n)
+select strftime('%Y-%m', old.started_at, '+9 hours'), old.site_id, old.channel, '{dimension}', {value}, {sign},
+       {sign} * old.minutes, {sign} * coalesce(old.satisfaction, 0), {sign} * (old.satisfaction is not null)
+where old.deleted_at is null
+on conflict (month, site_id, channel, dimension, value) do update set
+  consultations = consultations + excluded.consultations, minutes = minutes + excluded.minutes,
+  satisfaction_sum = satisfaction_sum + excluded.satisfaction_sum,
+  satisfaction_n = satisfaction_n + excluded.satisfaction_n;
+"""
+
+_0010_TOPICS_OLD = """
+insert into consultation_stats (month, site_id, channel, dimension, value, consultations, minutes,
+                                satisfaction_sum, satisfaction_n)
+select strftime('%Y-%m', old.started_at, '+9 hours'), old.site_id, old.channel, 'topic', t.topic, -1, 0, 0, 0
+from consultation_topics t where t.consultation_id = old.id and old.deleted_at is null
+on conflict (month, site_id, channel, dimension, value) do update set
+  consultations = consultations + excluded.consultations;
+"""
+
+_0010_TOPIC_ROW = """
+insert into consultation_stats (month, site_id, channel, dimension, value, consultations, minutes,
+                                satisfaction_sum, satisfaction_n)
+select strftime('%Y-%m', r.started_at, '+9 hours'), r.site_id, r.channel, 'topic', {row}.topic, {sign}, 0, 0, 0
+from consultations r where r.id = {row}.consultation_id and r.deleted_at is null
+on conflict (month, site_id, channel, dimension, value) do update set
+  consultations = consultations + excluded.consultations;
+"""
+
+_0010_FOR_NEW = "from consultations r where r.id = new.id"
+
+
+def _0010_dimension_statements(row: str, sign: int) -> str:
+    month = _0010_MONTH.format(row="r")
+    return "".join(_0010_UPSERT.format(month=month, dimension=name, value=expr, sign=sign, row=row)
+                   for name, expr in _0010_DIMENSIONS)
+
+
+def _0010_create_triggers(db: sqlite_utils.Database) -> None:
+    # The trigger texts, whitespace included, are what sqlite_master holds: keep them byte for byte.
+    db.execute(f"""create trigger consultation_stats_insert after insert on consultations
+        when new.deleted_at is null begin {_0010_dimension_statements('new', 1)} end""")
+    old_out = "".join(
+        _0010_UPSERT_OLD.format(dimension=name, value=expr.replace("r.", "old."), sign=-1)
+        for name, expr in _0010_DIMENSIONS)
+    new_in = _0010_dimension_statements('new', 1).replace(_0010_FOR_NEW, _0010_FOR_NEW + ' and new.deleted_at is null')
+    topics_in = _0010_TOPICS.format(month=_0010_MONTH.format(row='r'), sign=1, row='new',
+                                    topic_filter='and new.deleted_at is null')
+    db.execute(f"""create trigger consultation_stats_update after update on consultations begin
+        {old_out}
+        {_0010_TOPICS_OLD}
+        {new_in}
+        {topics_in}
+        end""")
+    db.execute(f"""create trigger consultation_topic_insert after insert on consultation_topics begin
+        {_0010_TOPIC_ROW.format(sign=1, row='new')} end""")
+    db.execute(f"""create trigger consultation_topic_delete after delete on consultation_topics begin
+        {_0010_TOPIC_ROW.format(sign=-1, row='old')} end""")
+
+
+@migrations(name="0010_consultation_stats")
+def _m0010(db: sqlite_utils.Database) -> None:
+    db.execute("""
+        create table consultation_stats (
+          month text not null, site_id integer not null, channel text not null,
+          dimension text not null, value text not null,
+          consultations integer not null default 0, minutes integer not null default 0,
+          satisfaction_sum integer not null default 0, satisfaction_n integer not null default 0,
+          primary key (month, site_id, channel, dimension, value))""")
+    db.execute("create index consultation_stats_dimension on consultation_stats (dimension, month)")
+    _0010_create_triggers(db)
+    # The consultations already recorded (the table starts empty, so no delete is needed).
+    for name, expr in _0010_DIMENSIONS:
+        db.execute(f"""
+            insert into consultation_stats select {_0010_MONTH.format(row='r')}, r.site_id, r.channel, '{name}', {expr},
+                count(*), sum(r.minutes), sum(coalesce(r.satisfaction, 0)), sum(r.satisfaction is not null)
+            from consultations r where r.deleted_at is null group by 1, 2, 3, 5""")
+    db.execute(f"""
+        insert into consultation_stats select {_0010_MONTH.format(row='r')}, r.site_id, r.channel, 'topic', t.topic,
+            count(*), 0, 0, 0
+        from consultations r join consultation_topics t on t.consultation_id = r.id
+        where r.deleted_at is null group by 1, 2, 3, 5""")
+
+
+def _legacy_history(db: sqlite_utils.Database) -> list[dict]:
+    if not db.table(LEGACY_HISTORY_TABLE).exists():
+        return []
+    return list(db.query(f"select name, applied_at from {LEGACY_HISTORY_TABLE} order by rowid"))
+
+
+def _carry_over_legacy_history(db: sqlite_utils.Database) -> None:
+    """Copy the previous runner's record into sqlite-utils' table, each name once, with its
+    original time. Idempotent; the caller's write transaction keeps two processes from racing."""
+    if not db.table(LEGACY_HISTORY_TABLE).exists():
+        return
+    migrations.ensure_migrations_table(db)
+    db.execute(
+        f"insert into {HISTORY_TABLE} (migration_set, name, applied_at) "
+        f"select ?, legacy.name, legacy.applied_at from {LEGACY_HISTORY_TABLE} legacy "
+        f"where not exists (select 1 from {HISTORY_TABLE} done "
+        f"                  where done.migration_set = ? and done.name = legacy.name) "
+        f"order by legacy.rowid",
+        [MIGRATION_SET, MIGRATION_SET],
+    )
 
 
 def applied_migrations(db: sqlite_utils.Database) -> list[dict]:
-    if not db.table("_migrations").exists():
-        return []
-    return list(db.query("select name, applied_at from _migrations order by name"))
-
-
-def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply the migrations not yet recorded; return their names. Running it again is a no-op."""
-    if not db.table("_migrations").exists():
-        db.table("_migrations").create({"name": str, "applied_at": str}, pk="name")
-    done = {row["name"] for row in applied_migrations(db)}
-    applied = []
-    for name, fn in MIGRATIONS:
-        if name in done:
-            continue
-        with transaction(db):
-            fn(db)
-            db.table("_migrations").insert({"name": name, "applied_at": now_iso()})
-        applied.append(name)
-    return applied
+    """``{"name", "applied_at"}`` of every applied migration, in the order applied. Read only: on a
+    database the previous runner made and `migrate` has not yet seen, its history comes from
+    ``_migrations``."""
+    recorded = [{"name": m.name, "applied_at": m.applied_at} for m in migrations.applied(db)]
+    names = {row["name"] for row in recorded}
+    return [row for row in _legacy_history(db) if row["name"] not in names] + recorded
 
 
 def pending_migrations(db: sqlite_utils.Database) -> list[str]:
+    """The names `migrate` would apply, in order. Read only."""
     done = {row["name"] for row in applied_migrations(db)}
-    return [name for name, _ in MIGRATIONS if name not in done]
+    return [m.name for m in migrations.pending(db) if m.name not in done]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations not yet recorded; return their names. Running it again is a no-op.
+
+    One write transaction (BEGIN IMMEDIATE) holds the carry-over and every pending migration, each
+    in its own savepoint: a second process (waitress starting while `kiosk db migrate` runs) waits
+    for the lock and then finds nothing to do, and a migration that raises rolls the whole run
+    back, leaving the database as it was."""
+    with transaction(db):
+        _carry_over_legacy_history(db)
+        pending = migrations.pending(db)
+        outside = [m.name for m in pending if not m.transactional]
+        if outside:  # VACUUM and the like cannot run inside the run's transaction
+            raise RuntimeError(f"migrations registered with transactional=False are not supported: {outside}")
+        migrations.apply(db)
+    return [m.name for m in pending]
 
 
 @click.group("db", help="Database: migrate, status, backup.")
@@ -222,8 +421,11 @@ def migrate_command() -> None:
 def status_command() -> None:
     db = connect(current_app.config["DATABASE"])
     click.echo(f"Database: {current_app.config['DATABASE']} (journal mode {db.journal_mode})")
+    click.echo(f"Migrations: set '{MIGRATION_SET}' in {HISTORY_TABLE}")
+    recorded = {m.name for m in migrations.applied(db)}
     for row in applied_migrations(db):
-        click.echo(f"  applied  {row['name']}  {row['applied_at']}")
+        where = "" if row["name"] in recorded else f"  (in {LEGACY_HISTORY_TABLE}; carried over by the next migrate)"
+        click.echo(f"  applied  {row['name']}  {row['applied_at']}{where}")
     pending = pending_migrations(db)
     for name in pending:
         click.echo(f"  pending  {name}")
