@@ -10,13 +10,13 @@ from pydantic import BaseModel
 from kiosk.catalog.schema import Category, Need, Procedure
 from kiosk.cli import main
 from kiosk.consultations import vocabulary
-from kiosk.settings import SETTINGS
+from kiosk.settings import Settings
 from tests.conftest import CONTENT, ROOT
 
 
 def test_every_setting_is_documented():
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
-    for name in SETTINGS:
+    for name in Settings.model_fields:
         assert f"`KIOSK_{name}`" in text, name
 
 
