@@ -281,3 +281,9 @@ def departments(db: sqlite_utils.Database) -> list[str]:
 
 def ledger_count(db: sqlite_utils.Database) -> int:
     return db.table("ledger_entries").count
+
+
+def ledger_entry(db: sqlite_utils.Database, key: str) -> dict | None:
+    """One ledger row by its stable key (what the kiosk's chat keeps in the conversation)."""
+    rows = list(db.query("select * from ledger_entries where key = ?", [key]))
+    return rows[0] if rows else None

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template
 
 from kiosk.catalog.schema import Channel, ChannelKind, Procedure
-from kiosk.handoff.qr import qr_svg
 from kiosk.i18n.formats import date_in
 from kiosk.i18n.locales import shipped_locale, using_locale
 from kiosk.pdf import font_configuration
+from kiosk.qr import qr_svg
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,8 @@ def render_handoff_html(*, handoff: dict, procedure: Procedure, channel: Channel
             "print/handoff.html", handoff=handoff, procedure=procedure, channel=channel, needs=needs,
             layout=spec, locale=locale, locale_tag=shipped_locale(locale).tag, staff_title=staff_title,
             official_url=official, followup_url=followup,
-            official_qr=qr_svg(official, spec.module_mm, "official") if official else None,
-            followup_qr=qr_svg(followup, spec.module_mm, "follow-up") if followup else None,
+            official_qr=qr_svg(official, "official", module_mm=spec.module_mm) if official else None,
+            followup_qr=qr_svg(followup, "follow-up", module_mm=spec.module_mm) if followup else None,
             created=date_in(created, locale), expires=date_in(expires, locale))
 
 

@@ -149,3 +149,11 @@ def sign_in(db: sqlite_utils.Database, username: str, password: str, address: st
                            [until.isoformat(timespec="seconds"), user["id"]])
                 return SignIn(None, "locked", throttle.lock_minutes)
     return SignIn(None, "invalid")
+
+
+def list_users(db: sqlite_utils.Database) -> list[dict]:
+    """Every account with its site's name, by username, for the administrators' list (no
+    password hashes or sign-in counters)."""
+    return list(db.query(
+        "select users.id, users.username, users.display_name, users.role, users.site_id, users.disabled_at, "
+        "sites.name as site_name from users left join sites on sites.id = users.site_id order by users.username"))
