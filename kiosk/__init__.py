@@ -35,17 +35,22 @@ def _secret_key(instance_path: str) -> str:
 
 def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
     """Build the app. ``config`` overrides settings (tests); ``cli`` loads content leniently
-    so that ``kiosk content check`` can report problems instead of refusing to start."""
+    so that ``kiosk content check`` can report problems instead of refusing to start.
+
+    Raises kiosk.settings.SettingsError, one line per bad value, when a KIOSK_* variable or a
+    setting in ``config`` has a value the app cannot run with."""
     from kiosk import catalog, db
     from kiosk.i18n import locales as i18n
     from kiosk.migrations import migrate
-    from kiosk.settings import from_environment
+    from kiosk.settings import Settings, load_settings
     from kiosk.staff import auth
 
-    settings = {**from_environment(), **(config or {})}
-    app = Flask(__name__, instance_path=str(Path(settings["INSTANCE_PATH"]).resolve()),
+    # Known settings in ``config`` are validated like the environment's; other keys (TESTING,
+    # WTF_CSRF_ENABLED, …) go to Flask as they are.
+    settings = load_settings(overrides=config)
+    app = Flask(__name__, instance_path=str(Path(settings.INSTANCE_PATH).resolve()),
                 instance_relative_config=True)
-    app.config.update(from_environment())
+    app.config.update(settings.model_dump())
     app.config.update(
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
@@ -53,7 +58,7 @@ def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
     if config:
-        app.config.update(config)
+        app.config.update({key: value for key, value in config.items() if key not in Settings.model_fields})
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["DATABASE"]:
         app.config["DATABASE"] = str(Path(app.instance_path) / "kiosk.db")
@@ -62,7 +67,7 @@ def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
     if not app.config["SPEECH_CACHE_DIR"]:
         app.config["SPEECH_CACHE_DIR"] = str(Path(app.instance_path) / "speech")
     app.config["VERSION"] = __version__
-    app.config["SESSION_COOKIE_SECURE"] = bool(app.config["SECURE_COOKIES"])
+    app.config["SESSION_COOKIE_SECURE"] = app.config["SECURE_COOKIES"]
     if app.config["PROXY_HOPS"]:
         # Behind the ward's HTTPS proxy: take the client address and scheme from exactly that many
         # proxies (throttling and rate limits count residents, not the proxy; cookies are Secure).
@@ -73,7 +78,13 @@ def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
 
     db.init_app(app)
     if not cli:
-        migrate(db.connect(app.config["DATABASE"]))
+        from kiosk.stats.rollup import sync_rollup_to_timezone
+
+        connection = db.connect(app.config["DATABASE"])
+        migrate(connection)
+        # The statistics count months in TIMEZONE; rebuilt only when its UTC offset changed.
+        sync_rollup_to_timezone(connection, app.config["TIMEZONE"])
+        connection.conn.close()
     i18n.init_app(app)
     catalog.init_app(app, strict=not cli)
     csrf.init_app(app)

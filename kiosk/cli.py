@@ -12,19 +12,36 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, NoAppException
 
 from kiosk.catalog import ContentError, get_catalog, get_search_index, reload_catalog
 from kiosk.catalog.ledger import LedgerFileError, import_ledger_file
 from kiosk.consultations import vocabulary
 from kiosk.db import connect
 from kiosk.migrations import db_cli, migrate
+from kiosk.settings import SettingsError, load_settings
+
+
+class SettingsUsageError(NoAppException):
+    """A KIOSK_* variable with a bad value: one ``Error: …`` line per problem and exit code 2, like a bad
+    option. A NoAppException so that FlaskGroup's ``--help`` shows the message instead of a traceback."""
+
+    def __init__(self, error: SettingsError) -> None:
+        super().__init__(str(error))
+        self.problems = error.problems
+
+    def show(self, file=None) -> None:
+        for problem in self.problems:
+            click.echo(f"Error: {problem}", file=file, err=file is None)
 
 
 def _create_cli_app() -> Flask:
     from kiosk import create_app
 
-    return create_app(cli=True)
+    try:
+        return create_app(cli=True)
+    except SettingsError as error:
+        raise SettingsUsageError(error) from None
 
 
 @click.group("ledger", help="The seal-review ledger (押印見直し台帳).")
@@ -71,6 +88,8 @@ def serve_command(host: str | None, port: int | None) -> None:
 
     try:
         app = create_app()
+    except SettingsError as error:
+        raise SettingsUsageError(error) from None
     except ContentError as exc:
         click.echo(str(exc), err=True)
         click.echo("The kiosk did not start: fix the content (kiosk content check).", err=True)
@@ -174,12 +193,36 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_cli)
 
 
-main = FlaskGroup(
+class KioskGroup(FlaskGroup):
+    """The FlaskGroup, checking the settings before any command runs. FlaskGroup builds the app while
+    looking the command up, and reports a failure there as "No such command"; checked first, a bad
+    KIOSK_* value is reported as itself. ``--help`` and ``--version`` still work (they exit earlier)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            load_settings()
+        except SettingsError as error:
+            raise SettingsUsageError(error) from None
+        return super().invoke(ctx)
+
+
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from kiosk import __version__
+
+    click.echo(f"kiosk {__version__}")
+    ctx.exit()
+
+
+main = KioskGroup(
     name="kiosk",
     create_app=_create_cli_app,
     add_default_commands=False,
-    add_version_option=False,
+    add_version_option=False,  # Flask's prints Python's, Flask's and Werkzeug's versions, not ours
     load_dotenv=False,
+    params=[click.Option(["--version"], is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
+                         help="Show the version and exit.")],
     help="手続きサポート kiosk: content, ledger, database, demo data and the server.",
 )
 main.add_command(serve_command)
@@ -202,13 +245,16 @@ def export_command(what, name, fiscal_year, quarter, month, everything, site_id,
 
     from kiosk.audit import audit
     from kiosk.db import transaction
+    from kiosk.spreadsheets import stream_csv
     from kiosk.stats.dashboard import Filters, build_dashboard, staff_names, targets_from
-    from kiosk.stats.exports import EXPORT_COLUMNS, aggregate_tables, consultation_rows, stream_csv, write_xlsx
-    from kiosk.stats.periods import Period, parse_period, ward_today
+    from kiosk.stats.exports import EXPORT_COLUMNS, aggregate_tables, consultation_rows, write_xlsx
+    from kiosk.stats.periods import Period, StatisticsTimezoneError, parse_period, ward_today
     from kiosk.stats.report import render_report_pdf
+    from kiosk.stats.rollup import sync_rollup_to_timezone
 
     config = current_app.config
-    today = ward_today()
+    timezone = config["TIMEZONE"]
+    today = ward_today(timezone)
     kind, value = ("month", month) if month else ("quarter", quarter) if quarter else ("fy", fiscal_year or "")
     period = parse_period(kind, value, today)
     if everything:
@@ -220,14 +266,18 @@ def export_command(what, name, fiscal_year, quarter, month, everything, site_id,
     filters = Filters(period, site_id, channel)
     db = connect(config["DATABASE"])
     migrate(db)
+    try:
+        sync_rollup_to_timezone(db, timezone)  # as the server does at start: the tables read the rollup
+    except StatisticsTimezoneError as error:
+        raise click.ClickException(str(error)) from None
     targets = targets_from(config)
     # Labels go through Babel, which works in a request: give the command one.
     with current_app.test_request_context(), open(output, "wb") as out:
         if what == "consultations":
-            for piece in stream_csv(consultation_rows(db, filters), EXPORT_COLUMNS, encoding):
+            for piece in stream_csv(consultation_rows(db, filters, timezone=timezone), EXPORT_COLUMNS, encoding):
                 out.write(piece)
         else:
-            data = build_dashboard(db, filters, targets, today)
+            data = build_dashboard(db, filters, targets, today, timezone=timezone)
             staff = staff_names(db)
             tables = aggregate_tables(data, staff, get_catalog())
             if what == "table":
@@ -238,7 +288,7 @@ def export_command(what, name, fiscal_year, quarter, month, everything, site_id,
             elif what == "xlsx":
                 out.write(write_xlsx(tables))
             else:
-                out.write(render_report_pdf(data=data, tables=tables, vocab=vocabulary, site_name=None))
+                out.write(render_report_pdf(data=data, tables=tables, vocab=vocabulary, site_name=None, today=today))
     with transaction(db):
         audit(db, None, "export", f"cli:{what}{':' + name if name else ''}", None, None,
               {"period": period.value, "site_id": site_id, "channel": channel})

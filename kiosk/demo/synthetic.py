@@ -22,7 +22,7 @@ import json
 import random
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,7 @@ from kiosk.db import transaction
 from kiosk.handoff.codes import ALPHABET, check_character
 from kiosk.i18n.locales import LOCALE_CODES
 from kiosk.staff.accounts import create_user, generate_password
+from kiosk.stats.periods import fiscal_year
 from kiosk.stats.rollup import bulk_load
 
 BATCH = 5000
@@ -129,10 +130,6 @@ _EVENT_VENUES = (("地域センター", 6), ("図書館", 1), ("区民会館", 1
 
 
 # --- the calendar ---------------------------------------------------------------------------------
-
-def fiscal_year(day: dt.date) -> int:
-    return day.year if day.month >= 4 else day.year - 1
-
 
 def window(years: int, end: dt.date | None = None, timezone: str = "Asia/Tokyo") -> tuple[dt.date, dt.date]:
     """(first day, last day) of the data: from 1 April of the first of the last ``years`` fiscal
@@ -373,6 +370,13 @@ def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
     return f"insert into {table} ({', '.join(columns)}) values ({', '.join('?' * len(columns))})"
 
 
+_INSERT_CONSULTATION = _insert_sql("consultations", _CONSULTATION_COLUMNS)
+_INSERT_TOPIC = "insert into consultation_topics (consultation_id, topic) values (?, ?)"
+_INSERT_EVENT = _insert_sql("kiosk_events", _EVENT_COLUMNS)
+_INSERT_HELP = _insert_sql("help_requests", _HELP_COLUMNS)
+_INSERT_HANDOFF = _insert_sql("handoffs", _HANDOFF_COLUMNS)
+
+
 def _procedure_info(catalog, procedure_ids: Iterable[str] | None):
     """(procedure ids, {id: topic weight}, {id: [(channel id, channel kind)]}, {id: [readiness JSON]})."""
     if catalog is not None:
@@ -408,7 +412,7 @@ def generate(db: sqlite_utils.Database, consultations: int, years: int, sites: i
     first, last = window(years, end, timezone)
     # Later edits (deletions, follow-ups) stop at the end of the last day: deterministic, never future.
     as_of = int(dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone).timestamp()) - 1
-    proc_ids, proc_weights, proc_channels, proc_readiness = _procedure_info(catalog, procedure_ids)
+    _, proc_weights, proc_channels, proc_readiness = _procedure_info(catalog, procedure_ids)
     dates, times = _Dates(), _times()
     days = _calendar(first, last, zone)
 
@@ -418,12 +422,12 @@ def generate(db: sqlite_utils.Database, consultations: int, years: int, sites: i
     try:
         # The statistics rollup's triggers are set aside and the rollup rebuilt once at the end, inside
         # this transaction: other connections never see the triggers missing.
-        rollup = bulk_load(db) if db.table("consultation_stats").exists() else contextlib.nullcontext()
+        rollup = bulk_load(db, timezone) if db.table("consultation_stats").exists() else contextlib.nullcontext()
         with transaction(db), rollup:
             site_list = _create_sites(db, rng, sites, first, last, zone, dates, times)
             coordinators = _create_staff(db, site_list, password or generate_password())
             counts = _load(db, rng, consultations, days, site_list, coordinators, as_of, dates, times,
-                           proc_ids, proc_weights, proc_channels, proc_readiness)
+                           proc_weights, proc_channels, proc_readiness)
         counts.update(sites=sites, branches=sum(s.branch for s in site_list),
                       events=sum(not s.branch for s in site_list), devices=sum(s.branch for s in site_list),
                       users=sites + len(coordinators))
@@ -457,9 +461,25 @@ def _site_days(days: list[_Day], sites: list[_Site]) -> tuple[list[tuple[int, in
 
 
 def _load(db, rng: random.Random, total: int, days: list[_Day], sites: list[_Site], coordinators: list[int],
-          as_of: int, dates: _Dates, times: list[str], proc_ids, proc_weights, proc_channels,
+          as_of: int, dates: _Dates, times: list[str], proc_weights, proc_channels,
           proc_readiness) -> dict[str, int]:
-    conn = db.conn
+    """Spread ``total`` consultations over the sites' open days and write them, with their kiosk
+    sessions, help requests and handoffs, a batch at a time. Returns the counts."""
+    slots, per_slot = _spread(rng, total, days, sites)
+    loader = _Loader(db, rng, sites, coordinators, as_of, dates, times, proc_weights, proc_channels, proc_readiness)
+    walker = ((si, di) for (si, di), n in zip(slots, per_slot, strict=True) for _ in range(n))
+    while batch := list(itertools.islice(walker, BATCH)):
+        rows = _Rows()
+        for si, di in batch:
+            loader.consultation(rows, si, days[di])
+        loader.kiosk_sessions(rows, [(sites[si], days[di]) for si, di in batch if sites[si].branch], len(batch))
+        loader.write(rows)
+    return loader.counts
+
+
+def _spread(rng: random.Random, total: int, days: list[_Day],
+            sites: list[_Site]) -> tuple[list[tuple[int, int]], list[int]]:
+    """The (site index, day index) slots the sites are open, and how many consultations fall on each."""
     slots, weights = _site_days(days, sites)
     per_slot = [0] * len(slots)
     cumulative = list(itertools.accumulate(weights))
@@ -467,68 +487,85 @@ def _load(db, rng: random.Random, total: int, days: list[_Day], sites: list[_Sit
     for start in range(0, total, 100_000):
         for i in rng.choices(indexes, cum_weights=cumulative, k=min(100_000, total - start)):
             per_slot[i] += 1
+    return slots, per_slot
 
-    profiles_table = _profiles()
-    profiles = _stream(rng, profiles_table)
-    branch_minutes = _stream(rng, _hours(_BRANCH_HOURS, 8 * 60 + 30))
-    saturday_minutes = _stream(rng, _hours(_SATURDAY_HOURS))
-    event_minutes = _stream(rng, _hours(_EVENT_HOURS))
-    branch_channels = _stream(rng, _BRANCH_CHANNELS)
-    minutes_by_outcome = {o: _stream(rng, w) for o, w in _MINUTES.items()}
-    satisfaction = _stream(rng, _SATISFACTION)
-    satisfaction_unresolved = _stream(rng, _SATISFACTION_UNRESOLVED)
-    topic_counts = _stream(rng, _TOPIC_COUNT)
-    topic_stream = _stream(rng, {**_GENERAL_TOPICS, **proc_weights})
-    procedures = _stream(rng, proc_weights)
-    accessibility = _stream(rng, _ACCESSIBILITY)
-    endings = _stream(rng, _SESSION_ENDINGS)
-    handoff_status = _stream(rng, _HANDOFF_STATUS)
-    locales = _stream(rng, {code: (92 if code == "ja" else 8 / max(1, len(LOCALE_CODES) - 1))
-                            for code in LOCALE_CODES})
-    channel_choice = {pid: ([c for c, _ in chans],
-                            list(itertools.accumulate(_CHANNEL_KIND.get(kind, 5) for _, kind in chans)))
-                      for pid, chans in proc_channels.items()}
-    general = set(vocabulary.GENERAL_TOPICS)
-    random_ = rng.random
-    getrandbits = rng.getrandbits
-    choice = rng.choice
-    choices = rng.choices
 
-    def randint(low: int, high: int) -> int:  # rng.randint is several times slower
-        return low + int(random_() * (high - low + 1))
+@dataclass
+class _Rows:
+    """One batch's rows, before they are written. A consultation is kept as a tuple with its site
+    index and its topics; it gets its id when the batch is sorted by start time."""
+    consultations: list[tuple] = field(default_factory=list)
+    events: list[tuple] = field(default_factory=list)  # (epoch second, *the kiosk_events columns)
+    helps: list[tuple] = field(default_factory=list)
+    handoffs: list[tuple] = field(default_factory=list)
 
-    next_id = conn.execute("select coalesce(max(id), 0) + 1 from consultations").fetchone()[0]
-    next_help = conn.execute("select coalesce(max(id), 0) + 1 from help_requests").fetchone()[0]
-    codes = {r[0] for r in conn.execute("select code from handoffs")}
-    counts = dict.fromkeys(("consultations", "deleted", "topics", "kiosk_sessions", "kiosk_events",
-                            "help_requests", "handoffs"), 0)
-    insert_consultation = _insert_sql("consultations", _CONSULTATION_COLUMNS)
-    insert_topic = "insert into consultation_topics (consultation_id, topic) values (?, ?)"
-    insert_event = _insert_sql("kiosk_events", _EVENT_COLUMNS)
-    insert_help = _insert_sql("help_requests", _HELP_COLUMNS)
-    insert_handoff = _insert_sql("handoffs", _HANDOFF_COLUMNS)
 
-    def iso(ts: int) -> str:
-        return dates[ts // 86400] + times[ts % 86400]
+class _Loader:
+    """The bulk load's state: one endless stream of draws per distribution (all from the one
+    ``rng``, so the order of the draws below is the data: keep it), the next ids, the handoff codes
+    taken and the counts."""
 
-    def new_code() -> str:
+    def __init__(self, db, rng: random.Random, sites: list[_Site], coordinators: list[int], as_of: int,
+                 dates: _Dates, times: list[str], proc_weights, proc_channels, proc_readiness) -> None:
+        self.db, self.sites, self.coordinators, self.as_of = db, sites, coordinators, as_of
+        self.dates, self.times, self.proc_readiness = dates, times, proc_readiness
+        self.profiles = _stream(rng, _profiles())
+        self.branch_minutes = _stream(rng, _hours(_BRANCH_HOURS, 8 * 60 + 30))
+        self.saturday_minutes = _stream(rng, _hours(_SATURDAY_HOURS))
+        self.event_minutes = _stream(rng, _hours(_EVENT_HOURS))
+        self.branch_channels = _stream(rng, _BRANCH_CHANNELS)
+        self.minutes_by_outcome = {o: _stream(rng, w) for o, w in _MINUTES.items()}
+        self.satisfaction = _stream(rng, _SATISFACTION)
+        self.satisfaction_unresolved = _stream(rng, _SATISFACTION_UNRESOLVED)
+        self.topic_counts = _stream(rng, _TOPIC_COUNT)
+        self.topic_stream = _stream(rng, {**_GENERAL_TOPICS, **proc_weights})
+        self.procedures = _stream(rng, proc_weights)
+        self.accessibility = _stream(rng, _ACCESSIBILITY)
+        self.endings = _stream(rng, _SESSION_ENDINGS)
+        self.handoff_status = _stream(rng, _HANDOFF_STATUS)
+        self.locales = _stream(rng, {code: (92 if code == "ja" else 8 / max(1, len(LOCALE_CODES) - 1))
+                                     for code in LOCALE_CODES})
+        self.channel_choice = {pid: ([c for c, _ in chans],
+                                     list(itertools.accumulate(_CHANNEL_KIND.get(kind, 5) for _, kind in chans)))
+                               for pid, chans in proc_channels.items()}
+        self.general = set(vocabulary.GENERAL_TOPICS)
+        self.random, self.getrandbits, self.choice, self.choices = rng.random, rng.getrandbits, rng.choice, rng.choices
+        conn = db.conn
+        self.next_id = conn.execute("select coalesce(max(id), 0) + 1 from consultations").fetchone()[0]
+        self.next_help = conn.execute("select coalesce(max(id), 0) + 1 from help_requests").fetchone()[0]
+        self.codes = {r[0] for r in conn.execute("select code from handoffs")}
+        self.counts = dict.fromkeys(("consultations", "deleted", "topics", "kiosk_sessions", "kiosk_events",
+                                     "help_requests", "handoffs"), 0)
+
+    # --- small draws
+
+    def randint(self, low: int, high: int) -> int:  # rng.randint is several times slower
+        return low + int(self.random() * (high - low + 1))
+
+    def iso(self, ts: int) -> str:
+        return self.dates[ts // 86400] + self.times[ts % 86400]
+
+    def new_code(self) -> str:
         while True:
-            data = "".join(choices(ALPHABET, k=8))
+            data = "".join(self.choices(ALPHABET, k=8))
             code = data + check_character(data)
-            if code not in codes:
-                codes.add(code)
+            if code not in self.codes:
+                self.codes.add(code)
                 return code
 
-    def channel_for(proc: str) -> str | None:
-        ids, cumulative = channel_choice.get(proc) or ((), ())
-        return ids[bisect_right(cumulative, random_() * cumulative[-1])] if ids else None
+    def channel_for(self, proc: str) -> str | None:
+        ids, cumulative = self.channel_choice.get(proc) or ((), ())
+        return ids[bisect_right(cumulative, self.random() * cumulative[-1])] if ids else None
 
-    def session(events: list, t: int, site: _Site, proc: str | None, locale: str,
+    # --- kiosk sessions, help requests and handoffs
+
+    def session(self, events: list, t: int, site: _Site, proc: str | None, locale: str,
                 ending: str) -> tuple[str, int, str | None]:
         """A kiosk session's events from ``t``; returns its ref, the time it reached ``ending`` and the
         channel recommended."""
-        ref = f"{getrandbits(64):016x}"
-        counts["kiosk_sessions"] += 1
+        randint, iso = self.randint, self.iso
+        ref = f"{self.getrandbits(64):016x}"
+        self.counts["kiosk_sessions"] += 1
         device, site_id = site.device_id, site.id
         events.append((t, ref, device, site_id, "session_started", None, None, None, iso(t)))
         t += randint(3, 20)
@@ -539,12 +576,12 @@ def _load(db, rng: random.Random, total: int, days: list[_Day], sites: list[_Sit
             return ref, t, None
         t += randint(10, 90)
         events.append((t, ref, device, site_id, "procedure_chosen", proc, None, None, iso(t)))
-        channel = channel_for(proc)
+        channel = self.channel_for(proc)
         t += randint(15, 120)
         events.append((t, ref, device, site_id, "channel_recommended", proc, channel, None, iso(t)))
-        if random_() < 0.15:
+        if self.random() < 0.15:
             t += randint(10, 60)
-            reason = choice(("no-card", "card-expired", "pin-unknown", "signature-pin-unknown", "no-smartphone"))
+            reason = self.choice(("no-card", "card-expired", "pin-unknown", "signature-pin-unknown", "no-smartphone"))
             events.append((t, ref, device, site_id, "readiness_failed", proc, channel, reason, iso(t)))
         t += randint(30, 300)
         if ending == "printed":
@@ -554,133 +591,155 @@ def _load(db, rng: random.Random, total: int, days: list[_Day], sites: list[_Sit
                        None, iso(t)))
         return ref, t, channel
 
-    def handoff(handoffs: list, t: int, day: _Day, site: _Site, proc: str, channel: str | None, ref: str,
+    def handoff(self, handoffs: list, t: int, day: _Day, site: _Site, proc: str, channel: str | None, ref: str,
                 locale: str, status: str | None = None) -> str:
-        code = new_code()
-        status = status or next(handoff_status)
-        updated = t if status == "open" else min(as_of, t + randint(3600, 20 * 86400))
+        code = self.new_code()
+        status = status or next(self.handoff_status)
+        updated = t if status == "open" else min(self.as_of, t + self.randint(3600, 20 * 86400))
         expires = day.midnight + (HANDOFF_DAYS + 1) * 86400 - 1
-        handoffs.append((code, ref, proc, channel, choice(proc_readiness[proc]), site.id, site.device_id,
-                         locale, iso(t), iso(expires), status, iso(updated)))
+        handoffs.append((code, ref, proc, channel, self.choice(self.proc_readiness[proc]), site.id, site.device_id,
+                         locale, self.iso(t), self.iso(expires), status, self.iso(updated)))
         return code
 
-    def slot_rows() -> Iterator[tuple[int, int]]:
-        for (si, di), n in zip(slots, per_slot, strict=True):
-            for _ in range(n):
-                yield si, di
+    def help_request(self, rows: _Rows, site: _Site, ref: str, proc: str | None, called: int, staff: int,
+                     claimed: int, resolved: int) -> int:
+        help_id = self.next_help
+        rows.helps.append((help_id, site.id, site.device_id, ref, proc, "resolved", self.iso(called), staff,
+                           self.iso(claimed), self.iso(resolved)))
+        self.next_help += 1
+        return help_id
 
-    walker = slot_rows()
-    while True:
-        batch = list(itertools.islice(walker, BATCH))
-        if not batch:
-            break
-        rows, topics, events, helps, handoffs = [], [], [], [], []
-        for si, di in batch:
-            site, day = sites[si], days[di]
-            if site.branch:
-                minute = next(branch_minutes if day.weekday < 5 else saturday_minutes)
-                channel = next(branch_channels)
-            else:
-                minute = next(event_minutes)
-                channel = "outreach"
-            age, language, device, outcome, reason = next(profiles)
-            if channel == "kiosk":
-                device = "kiosk"
-            elif device == "kiosk" and not site.branch:
-                device = "tablet"
-            elif channel == "phone" and device in ("kiosk", "tablet"):
-                device = "none"
-            started = day.midnight + minute * 60
-            minutes = next(minutes_by_outcome[outcome])
-            created = started + minutes * 60 + randint(0, 180)
-            staff = site.supporter_id if random_() < 0.9 else choice(coordinators)
-            k = next(topic_counts)
-            chosen = [next(topic_stream)] if k == 1 else list(dict.fromkeys(next(topic_stream) for _ in range(k)))
-            needs = None
-            if random_() < (0.12 if age in vocabulary.AGE_65_PLUS else 0.04):
-                needs = next(accessibility)
-                if random_() < 0.1:
-                    needs = ",".join(sorted({needs, next(accessibility)}))
-            help_id = code = None
-            if site.branch and (channel == "kiosk" or (outcome == "handed-off"
-                                                        and random_() < HANDOFF_SHARE_OF_HANDED_OFF)):
-                # One thread, kiosk to staff: the session, the help request, the printed sheet.
-                proc = next((t for t in chosen if t not in general), None) or next(procedures)
-                if proc not in chosen:
-                    chosen = chosen[:2] + [proc]
-                locale = "en" if language == "en" else "ja"
-                if channel == "kiosk":
-                    ref, called, _ = session(events, started - randint(240, 600), site, proc, locale,
-                                             "staff_called")
-                    claimed = called + randint(20, 150)
-                    helps.append((next_help, site.id, site.device_id, ref, proc, "resolved", iso(called), staff,
-                                  iso(claimed), iso(created)))
-                    help_id, next_help = next_help, next_help + 1
-                    if outcome == "handed-off":
-                        t = started + randint(60, max(61, minutes * 60 - 30))
-                        channel_id = channel_for(proc)
-                        events.append((t, ref, site.device_id, site.id, "handoff_created", proc, channel_id, None,
-                                       iso(t)))
-                        t += randint(2, 10)
-                        events.append((t, ref, site.device_id, site.id, "printed", proc, channel_id, None, iso(t)))
-                        code = handoff(handoffs, t, day, site, proc, channel_id, ref, locale, "contacted")
-                else:
-                    ref, printed, channel_id = session(events, started + randint(30, 120), site, proc, locale,
-                                                       "printed")
-                    code = handoff(handoffs, printed, day, site, proc, channel_id, ref, locale)
-            deleted_at = deleted_by = None
-            updated = created
-            if random_() < DELETED_SHARE:
-                updated = min(as_of, created + randint(60, 14 * 86400))
-                deleted_at = iso(updated)
-                deleted_by = staff if random_() < 0.7 else choice(coordinators)
-            rows.append((started, si, staff, minutes, channel, age, language, needs, device, outcome, reason,
-                         1 if random_() < _FOLLOW_UP[outcome] else 0, code,
-                         next(satisfaction_unresolved if outcome == "not-resolved" else satisfaction),
-                         choice(_NOTES) if random_() < NOTE_SHARE else None, help_id, created, updated,
-                         deleted_at, deleted_by, chosen))
-        # Kiosk sessions of their own, at the branch offices on the days of this batch.
-        anchors = [(si, di) for si, di in batch if sites[si].branch]
-        for _ in range(round(len(batch) * SESSIONS_PER_CONSULTATION) if anchors else 0):
-            si, di = choice(anchors)
-            site, day = sites[si], days[di]
-            t = day.midnight + next(branch_minutes if day.weekday < 5 else saturday_minutes) * 60 + randint(0, 59)
-            ending = next(endings)
-            proc = next(procedures) if ending not in ("timed_out", "restarted") or random_() < 0.6 else None
-            locale = next(locales)
-            ref, at, channel_id = session(events, t, site, proc, locale, ending)
+    def kiosk_thread(self, rows: _Rows, site: _Site, day: _Day, channel: str, outcome: str, language: str,
+                     chosen: list[str], started: int, minutes: int, created: int,
+                     staff: int) -> tuple[list[str], int | None, str | None]:
+        """One thread, kiosk to staff: the session, the help request (channel kiosk), the printed sheet.
+        Returns the topics (the procedure added), the help request's id and the handoff code."""
+        randint = self.randint
+        proc = next((t for t in chosen if t not in self.general), None) or next(self.procedures)
+        if proc not in chosen:
+            chosen = chosen[:2] + [proc]
+        locale = "en" if language == "en" else "ja"
+        if channel != "kiosk":
+            ref, printed, channel_id = self.session(rows.events, started + randint(30, 120), site, proc, locale,
+                                                    "printed")
+            return chosen, None, self.handoff(rows.handoffs, printed, day, site, proc, channel_id, ref, locale)
+        ref, called, _ = self.session(rows.events, started - randint(240, 600), site, proc, locale, "staff_called")
+        help_id = self.help_request(rows, site, ref, proc, called, staff, called + randint(20, 150), created)
+        if outcome != "handed-off":
+            return chosen, help_id, None
+        t = started + randint(60, max(61, minutes * 60 - 30))
+        channel_id = self.channel_for(proc)
+        rows.events.append((t, ref, site.device_id, site.id, "handoff_created", proc, channel_id, None, self.iso(t)))
+        t += randint(2, 10)
+        rows.events.append((t, ref, site.device_id, site.id, "printed", proc, channel_id, None, self.iso(t)))
+        return chosen, help_id, self.handoff(rows.handoffs, t, day, site, proc, channel_id, ref, locale, "contacted")
+
+    def kiosk_sessions(self, rows: _Rows, anchors: list[tuple[_Site, _Day]], consultations: int) -> None:
+        """Kiosk sessions of their own, at the branch offices (``anchors``) on the days of this batch."""
+        for _ in range(round(consultations * SESSIONS_PER_CONSULTATION) if anchors else 0):
+            site, day = self.choice(anchors)
+            t = (day.midnight + next(self.branch_minutes if day.weekday < 5 else self.saturday_minutes) * 60
+                 + self.randint(0, 59))
+            ending = next(self.endings)
+            proc = next(self.procedures) if ending not in ("timed_out", "restarted") or self.random() < 0.6 else None
+            locale = next(self.locales)
+            ref, at, channel_id = self.session(rows.events, t, site, proc, locale, ending)
             if ending == "printed":
-                handoff(handoffs, at, day, site, proc, channel_id, ref, locale)
+                self.handoff(rows.handoffs, at, day, site, proc, channel_id, ref, locale)
             elif ending == "staff_called":
-                claimed = at + randint(20, 150)
-                resolved = min(as_of, claimed + randint(300, 1800))
-                staff = site.supporter_id
-                helps.append((next_help, site.id, site.device_id, ref, proc, "resolved", iso(at), staff, iso(claimed),
-                              iso(resolved)))
-                next_help += 1
+                claimed = at + self.randint(20, 150)
+                resolved = min(self.as_of, claimed + self.randint(300, 1800))
+                self.help_request(rows, site, ref, proc, at, site.supporter_id, claimed, resolved)
 
-        rows.sort(key=itemgetter(0))
-        consultation_rows = []
-        for row in rows:
-            (started, si, staff, minutes, channel, age, language, needs, device, outcome, reason, follow_up, code,
-             score, note, help_id, created, updated, deleted_at, deleted_by, chosen) = row
-            consultation_rows.append((next_id, sites[si].id, staff, iso(started), minutes, channel, age,
-                                      1 if random_() < 0.6 else 0, language, needs, device, outcome, reason,
-                                      follow_up, code, score, note, help_id, iso(created), iso(updated), deleted_at,
-                                      deleted_by))
-            topics.extend((next_id, topic) for topic in chosen)
-            counts["deleted"] += deleted_at is not None
-            next_id += 1
-        events.sort(key=itemgetter(0))
-        with transaction(db):
-            conn.executemany(insert_help, helps)
-            conn.executemany(insert_handoff, handoffs)
-            conn.executemany(insert_consultation, consultation_rows)
-            conn.executemany(insert_topic, topics)
-            conn.executemany(insert_event, [e[1:] for e in events])
-        counts["consultations"] += len(consultation_rows)
-        counts["topics"] += len(topics)
-        counts["kiosk_events"] += len(events)
-        counts["help_requests"] += len(helps)
-        counts["handoffs"] += len(handoffs)
-    return counts
+    # --- consultations
+
+    def start_and_channel(self, site: _Site, day: _Day) -> tuple[int, str]:
+        """The local minute of the day a consultation starts, and its channel."""
+        if not site.branch:
+            return next(self.event_minutes), "outreach"
+        minute = next(self.branch_minutes if day.weekday < 5 else self.saturday_minutes)
+        return minute, next(self.branch_channels)
+
+    @staticmethod
+    def device_for(device: str, channel: str, site: _Site) -> str:
+        """The resident's device, as the channel and the site allow."""
+        if channel == "kiosk":
+            return "kiosk"
+        if device == "kiosk" and not site.branch:
+            return "tablet"
+        if channel == "phone" and device in ("kiosk", "tablet"):
+            return "none"
+        return device
+
+    def topics(self) -> list[str]:
+        k = next(self.topic_counts)
+        return [next(self.topic_stream)] if k == 1 else list(dict.fromkeys(next(self.topic_stream) for _ in range(k)))
+
+    def accessibility_needs(self, age: str) -> str | None:
+        if self.random() >= (0.12 if age in vocabulary.AGE_65_PLUS else 0.04):
+            return None
+        needs = next(self.accessibility)
+        if self.random() < 0.1:
+            needs = ",".join(sorted({needs, next(self.accessibility)}))
+        return needs
+
+    def deletion(self, created: int, staff: int) -> tuple[int, str | None, int | None]:
+        """(updated, deleted_at, deleted_by): a few consultations are soft-deleted later on."""
+        if self.random() >= DELETED_SHARE:
+            return created, None, None
+        updated = min(self.as_of, created + self.randint(60, 14 * 86400))
+        return updated, self.iso(updated), staff if self.random() < 0.7 else self.choice(self.coordinators)
+
+    def consultation(self, rows: _Rows, si: int, day: _Day) -> None:
+        """One consultation at site ``si`` on ``day``, with the kiosk session, help request and handoff
+        that belong to it."""
+        site = self.sites[si]
+        minute, channel = self.start_and_channel(site, day)
+        age, language, device, outcome, reason = next(self.profiles)
+        device = self.device_for(device, channel, site)
+        started = day.midnight + minute * 60
+        minutes = next(self.minutes_by_outcome[outcome])
+        created = started + minutes * 60 + self.randint(0, 180)
+        staff = site.supporter_id if self.random() < 0.9 else self.choice(self.coordinators)
+        chosen = self.topics()
+        needs = self.accessibility_needs(age)
+        help_id = code = None
+        if site.branch and (channel == "kiosk" or (outcome == "handed-off"
+                                                    and self.random() < HANDOFF_SHARE_OF_HANDED_OFF)):
+            chosen, help_id, code = self.kiosk_thread(rows, site, day, channel, outcome, language, chosen, started,
+                                                      minutes, created, staff)
+        updated, deleted_at, deleted_by = self.deletion(created, staff)
+        follow_up = 1 if self.random() < _FOLLOW_UP[outcome] else 0
+        score = next(self.satisfaction_unresolved if outcome == "not-resolved" else self.satisfaction)
+        note = self.choice(_NOTES) if self.random() < NOTE_SHARE else None
+        rows.consultations.append((started, si, staff, minutes, channel, age, language, needs, device, outcome, reason,
+                                   follow_up, code, score, note, help_id, created, updated, deleted_at, deleted_by,
+                                   chosen))
+
+    # --- writing a batch
+
+    def write(self, rows: _Rows) -> None:
+        """The batch in start order, numbered from the next free id, in one transaction."""
+        rows.consultations.sort(key=itemgetter(0))
+        consultations, topics = [], []
+        iso, random_ = self.iso, self.random
+        for (started, si, staff, minutes, channel, age, language, needs, device, outcome, reason, follow_up, code,
+             score, note, help_id, created, updated, deleted_at, deleted_by, chosen) in rows.consultations:
+            consultations.append((self.next_id, self.sites[si].id, staff, iso(started), minutes, channel, age,
+                                  1 if random_() < 0.6 else 0, language, needs, device, outcome, reason, follow_up,
+                                  code, score, note, help_id, iso(created), iso(updated), deleted_at, deleted_by))
+            topics.extend((self.next_id, topic) for topic in chosen)
+            self.counts["deleted"] += deleted_at is not None
+            self.next_id += 1
+        rows.events.sort(key=itemgetter(0))
+        conn = self.db.conn
+        with transaction(self.db):
+            conn.executemany(_INSERT_HELP, rows.helps)
+            conn.executemany(_INSERT_HANDOFF, rows.handoffs)
+            conn.executemany(_INSERT_CONSULTATION, consultations)
+            conn.executemany(_INSERT_TOPIC, topics)
+            conn.executemany(_INSERT_EVENT, [e[1:] for e in rows.events])
+        for name, added in (("consultations", consultations), ("topics", topics), ("kiosk_events", rows.events),
+                            ("help_requests", rows.helps), ("handoffs", rows.handoffs)):
+            self.counts[name] += len(added)
+

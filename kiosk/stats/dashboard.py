@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from kiosk.consultations import vocabulary
-from kiosk.stats.periods import Period, ward_now
+from kiosk.stats.periods import Period, fiscal_year, fiscal_year_of_month
 
 
 def targets_from(config) -> dict:
@@ -60,12 +60,26 @@ def _where(filters: Filters, alias: str = "") -> tuple[str, list]:
     return " and ".join(clauses), params
 
 
+def fiscal_years_with_data(db: sqlite_utils.Database, today: dt.date) -> list[int]:
+    """The fiscal years to offer, newest first: from the first with consultations in the rollup to
+    the current one (or a later one that already has some)."""
+    first, last = db.execute("select min(month), max(month) from consultation_stats where consultations > 0"
+                             ).fetchone()
+    current = fiscal_year(today)
+    if not first:
+        return [current]
+    return list(range(max(current, fiscal_year_of_month(last)), fiscal_year_of_month(first) - 1, -1))
+
+
 FUNNEL = ("session_started", "procedure_chosen", "channel_recommended", "finished", "printed", "staff_called",
           "timed_out")
 
 
-def build_dashboard(db: sqlite_utils.Database, filters: Filters, targets: dict, today: dt.date) -> Dashboard:
+def build_dashboard(db: sqlite_utils.Database, filters: Filters, targets: dict, today: dt.date, *,
+                    timezone: str) -> Dashboard:
+    """The figures of ``filters``' period; ``today`` and ``timezone`` (the TIMEZONE setting) are the ward's."""
     result = Dashboard(filters)
+    start_utc, end_utc = filters.period.utc_bounds(timezone)
     where, params = _where(filters)
     for row in db.query(f"select dimension, value, sum(consultations) n, sum(minutes) minutes, "
                         f"sum(satisfaction_sum) s, sum(satisfaction_n) sn from consultation_stats "
@@ -86,7 +100,7 @@ def build_dashboard(db: sqlite_utils.Database, filters: Filters, targets: dict, 
         f"group by s.site_id having n > 0 order by n desc", params)]
 
     event_where = ["occurred_at >= ?", "occurred_at < ?"]
-    event_params: list = [filters.period.start_utc, filters.period.end_utc]
+    event_params: list = [start_utc, end_utc]
     if filters.site_id is not None:
         event_where.append("site_id = ?")
         event_params.append(filters.site_id)
@@ -96,7 +110,7 @@ def build_dashboard(db: sqlite_utils.Database, filters: Filters, targets: dict, 
     result.funnel = [(event, counts.get(event, 0)) for event in FUNNEL]
 
     handoff_where = ["created_at >= ?", "created_at < ?"]
-    handoff_params: list = [filters.period.start_utc, filters.period.end_utc]
+    handoff_params: list = [start_utc, end_utc]
     if filters.site_id is not None:
         handoff_where.append("site_id = ?")
         handoff_params.append(filters.site_id)
@@ -112,7 +126,7 @@ def _share(part: int, whole: int) -> float | None:
 
 
 def compute_kpis(d: Dashboard, targets: dict, today: dt.date) -> dict:
-    """The ward's KPIs from the aggregates. See docs/statistics.md for the definitions."""
+    """The ward's KPIs from the aggregates (``today``: the ward's). See docs/statistics.md for the definitions."""
     ages = d.by.get("age_band", {})
     known_age = sum(n for band, n in ages.items() if band != "unknown")
     aged_65 = sum(ages.get(band, 0) for band in vocabulary.AGE_65_PLUS)
@@ -124,8 +138,8 @@ def compute_kpis(d: Dashboard, targets: dict, today: dt.date) -> dict:
     annual_target = targets["consultations_per_year"]
     period = d.filters.period
     target = annual_target * len(period.months) / 12
-    # Pace: the share of the period's months that have begun by today (Tokyo).
-    this_month = ward_now().strftime("%Y-%m")
+    # Pace: the share of the period's months that have begun by today (the ward's).
+    this_month = today.strftime("%Y-%m")
     elapsed = sum(1 for month in period.months if month <= this_month)
     remaining = len(period.months) - elapsed
     needed = max(0, target - d.total)

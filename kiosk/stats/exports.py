@@ -5,22 +5,24 @@ docs/statistics.md."""
 
 from __future__ import annotations
 
-import csv
 import io
 
 from kiosk.consultations import vocabulary
+from kiosk.spreadsheets import excel_safe
 from kiosk.stats.dashboard import Filters
+from kiosk.stats.periods import sqlite_shift, statistics_utc_offset
 
 EXPORT_COLUMNS = ("id", "started_at", "site_id", "site", "staff_id", "channel", "minutes", "topics", "age_band",
                   "first_visit", "language", "accessibility", "device_used", "outcome", "reason", "follow_up",
                   "handoff_code", "satisfaction", "help_request_id", "created_at", "updated_at")
 
 
-def consultation_rows(db, filters: Filters):
-    """Every live consultation of the period, one row each, topics joined — read in batches so
-    memory stays flat whatever the count."""
+def consultation_rows(db, filters: Filters, *, timezone: str):
+    """Every live consultation of the period, one row each, topics joined, times in ``timezone``
+    (the TIMEZONE setting) — read in batches so memory stays flat whatever the count."""
+    utc_offset = statistics_utc_offset(timezone)  # the rollup's offset, so the rows match its months
     clauses = ["c.deleted_at is null", "c.started_at >= ?", "c.started_at < ?"]
-    params: list = [filters.period.start_utc, filters.period.end_utc]
+    params: list = [*filters.period.utc_bounds(timezone)]
     if filters.site_id is not None:
         clauses.append("c.site_id = ?")
         params.append(filters.site_id)
@@ -28,39 +30,14 @@ def consultation_rows(db, filters: Filters):
         clauses.append("c.channel = ?")
         params.append(filters.channel)
     cursor = db.conn.execute(
-        "select c.id, strftime('%Y-%m-%d %H:%M', c.started_at, '+9 hours'), c.site_id, s.name, c.staff_id, "
-        "c.channel, c.minutes, (select group_concat(topic, ';') from consultation_topics t "
+        f"select c.id, strftime('%Y-%m-%d %H:%M', c.started_at, '{sqlite_shift(utc_offset)}'), c.site_id, s.name, "
+        "c.staff_id, c.channel, c.minutes, (select group_concat(topic, ';') from consultation_topics t "
         "where t.consultation_id = c.id), c.age_band, c.first_visit, c.language, c.accessibility, c.device_used, "
         "c.outcome, c.reason, c.follow_up, c.handoff_code, c.satisfaction, c.help_request_id, c.created_at, "
         "c.updated_at from consultations c left join sites s on s.id = c.site_id "
         f"where {' and '.join(clauses)} order by c.started_at, c.id", params)
     while batch := cursor.fetchmany(2000):
         yield from batch
-
-
-def excel_safe(cell):
-    """Text that Excel would run as a formula (=, +, -, @, tab, CR first) is kept as text."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + cell
-    return cell
-
-
-def stream_csv(rows, header, encoding: str):
-    """CSV for Japanese Excel: UTF-8 with BOM (or CP932), CRLF, streamed in pieces."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    if encoding == "utf-8":
-        buffer.write("\ufeff")
-    writer.writerow(header)
-    count = 0
-    for row in rows:
-        writer.writerow([excel_safe(cell) for cell in row])
-        count += 1
-        if count % 2000 == 0:
-            yield buffer.getvalue().encode(encoding, errors="replace")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode(encoding, errors="replace")
 
 
 def aggregate_tables(data, staff: dict, catalog) -> dict[str, tuple[tuple[str, ...], list[tuple]]]:

@@ -15,16 +15,17 @@ import time
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, send_file, session, url_for
 from flask_babel import gettext as _
 
-from kiosk.admin.devices import device_for_enrollment, device_for_secret, enroll_device
+from kiosk.admin.devices import device_for_enrollment, device_for_secret, enroll_device, printer_settings
 from kiosk.assistant import conversation
 from kiosk.assistant.conversation import InvalidTurn, Turn
 from kiosk.catalog import get_catalog, get_search_index, get_translated_index
+from kiosk.catalog.ledger import ledger_entry
 from kiosk.db import get_db
 from kiosk.handoff import printing
 from kiosk.handoff import records as handoffs
-from kiosk.handoff.qr import qr_svg
 from kiosk.handoff.sheet import LAYOUTS, application_url, render_handoff_pdf
 from kiosk.i18n.locales import LOCALE_CODES, current_locale
+from kiosk.qr import qr_svg
 from kiosk.reading_aids import speech
 from kiosk.reading_aids.furigana import add_furigana
 from kiosk.reading_aids.html_text import mark_japanese
@@ -148,8 +149,7 @@ def begin():
 # --- chat -----------------------------------------------------------------------------------
 
 def _ledger_entry(key: str) -> dict | None:
-    rows = list(get_db().query("select * from ledger_entries where key = ?", [key]))
-    return rows[0] if rows else None
+    return ledger_entry(get_db(), key)
 
 
 def _chat_context(state: dict) -> dict:
@@ -469,9 +469,9 @@ def _device_printer() -> dict:
     """This kiosk's printer: a CUPS queue and its paper (A4 or 80 mm roll)."""
     if g.device is None:
         return {"queue": None, "paper": "a4"}
-    row = get_db().execute("select printer_queue, paper from devices where id = ?", [g.device.id]).fetchone()
-    paper = row[1] if row and row[1] in LAYOUTS else "a4"
-    return {"queue": row[0] if row else None, "paper": paper}
+    settings = printer_settings(get_db(), g.device.id)
+    paper = settings["paper"] if settings and settings["paper"] in LAYOUTS else "a4"
+    return {"queue": settings["printer_queue"] if settings else None, "paper": paper}
 
 
 def _own_handoff(code: str) -> dict:
@@ -494,8 +494,8 @@ def handoff(code: str):
     official = application_url(proc, channel)
     base = current_app.config["PUBLIC_BASE_URL"]
     followup = f"{base.rstrip('/')}/h/{record['code']}" if base else None
-    official_qr = qr_svg(official, 1.0, _("オンライン申請のページのQRコード")) if official else None
-    followup_qr = qr_svg(followup, 1.0, _("引継ぎページのQRコード")) if followup else None
+    official_qr = qr_svg(official, _("オンライン申請のページのQRコード"), module_mm=1.0) if official else None
+    followup_qr = qr_svg(followup, _("引継ぎページのQRコード"), module_mm=1.0) if followup else None
     return render_page("kiosk/handoff.html", handoff=record, procedure=proc, channel=channel,
                        result=request.args.get("result", ""), official_url=official, followup_url=followup,
                        official_qr=official_qr, followup_qr=followup_qr)

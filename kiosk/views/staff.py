@@ -8,9 +8,11 @@ from flask import Blueprint, abort, current_app, flash, g, redirect, request, se
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from kiosk.admin.devices import get_device
+from kiosk.admin.sites import active_sites, get_site
 from kiosk.catalog import get_catalog
 from kiosk.consultations import store, vocabulary
-from kiosk.consultations.form import ParsedForm, check_note, local_now, parse_consultation, to_local_input
+from kiosk.consultations.form import ConsultationForm, check_note, local_now, record_as_form_data
 from kiosk.consultations.store import (
     get_consultation,
     recent_consultations,
@@ -74,7 +76,7 @@ def logout():
 
 
 def _allowed_sites() -> list[dict]:
-    return list(get_db().query("select id, name, kind from sites where archived_at is null order by id"))
+    return active_sites(get_db())
 
 
 @bp.post("/site")
@@ -186,14 +188,12 @@ def _render_handoff(record: dict, error: str | None = None, note: str = "", stat
     catalog = get_catalog()
     proc = catalog.procedures.get(record["procedure_id"])
     channel = proc.channel(record["channel_id"]) if proc and record["channel_id"] else None
-    site = db.execute("select name from sites where id = ?",
-                      [record["site_id"]]).fetchone() if record["site_id"] else None
-    device = db.execute("select name from devices where id = ?",
-                        [record["device_id"]]).fetchone() if record["device_id"] else None
+    site = get_site(db, record["site_id"]) if record["site_id"] else None
+    device = get_device(db, record["device_id"]) if record["device_id"] else None
     return render_page("staff/handoff.html", handoff=record, procedure=proc, channel=channel,
-                       notes=handoffs.notes(db, record["id"]), site_name=site[0] if site else None,
+                       notes=handoffs.notes(db, record["id"]), site_name=site["name"] if site else None,
                        activity=handoffs.kiosk_activity(db, record["session_ref"]), catalog=catalog,
-                       device_name=device[0] if device else None, error=error, warning=warning, note=note,
+                       device_name=device["name"] if device else None, error=error, warning=warning, note=note,
                        statuses=HANDOFF_STATUS_LABELS), status
 
 
@@ -230,14 +230,17 @@ def handoff_status(code: str):
 
 # --- the consultation log -----------------------------------------------------------------------
 
-def _topics_allowed() -> set[str]:
-    return set(vocabulary.GENERAL_TOPICS) | set(get_catalog().procedures)
+def _consultation_form(formdata=None, data: dict | None = None) -> ConsultationForm:
+    """The form with today's choices: the sites in use, the general topics and the catalog's procedures."""
+    topics = list(vocabulary.GENERAL_TOPICS.items()) + [
+        (procedure_id, procedure.title) for procedure_id, procedure in get_catalog().procedures.items()]
+    return ConsultationForm(formdata, sites=[(s["id"], s["name"]) for s in _allowed_sites()], topics=topics,
+                            timezone=current_app.config["TIMEZONE"], data=data)
 
 
-def _form_context(values: dict, parsed: ParsedForm | None = None, **extra) -> dict:
-    sites = _allowed_sites()
-    return {"form": values, "errors": parsed.errors if parsed else {}, "warnings": parsed.warnings if parsed else {},
-            "sites": sites, "catalog": get_catalog(), "vocab": vocabulary, **extra}
+def _render_form(form: ConsultationForm, status: int = 200, **extra):
+    return render_page("staff/consultation_form.html", form=form, errors=form.first_errors,
+                       warnings=form.warnings, catalog=get_catalog(), vocab=vocabulary, **extra), status
 
 
 def _defaults(help_request: dict | None = None) -> dict:
@@ -247,23 +250,10 @@ def _defaults(help_request: dict | None = None) -> dict:
               .strftime("%Y-%m-%dT%H:%M"), "channel": "outreach" if site and site["kind"] == "event" else "counter",
               "language": "ja", "topics": []}
     if help_request:
-        values.update(channel="kiosk", device_used="kiosk", help_request_id=str(help_request["id"]))
+        values.update(channel="kiosk", device_used="kiosk")
         if help_request["procedure_id"]:
             values["topics"] = [help_request["procedure_id"]]
     return values
-
-
-def _form_values(form) -> dict:
-    values = {k: form.get(k, "") for k in form.keys()}
-    values["topics"] = form.getlist("topics")
-    values["accessibility"] = form.getlist("accessibility")
-    return values
-
-
-def _parse(form) -> ParsedForm:
-    return parse_consultation(form, topics_allowed=_topics_allowed(),
-                                  sites_allowed={s["id"] for s in _allowed_sites()},
-                                  timezone=current_app.config["TIMEZONE"])
 
 
 @bp.route("/consultations/new", methods=["GET", "POST"])
@@ -284,13 +274,11 @@ def new_consultation():
         linked = handoffs.find_handoff(db, request.args.get("handoff", "")) if request.args.get("handoff") else None
         if linked:
             values.update(handoff_code=linked["display_code"], topics=[linked["procedure_id"]])
-        return render_page("staff/consultation_form.html", **_form_context(values, mode="new",
-                                                                           help_request=help_request))
-    parsed = _parse(request.form)
-    if not parsed.ok:
-        status = 200 if not parsed.errors else 400
-        return render_page("staff/consultation_form.html", **_form_context(
-            _form_values(request.form), parsed, mode="new", help_request=help_request)), status
+        return _render_form(_consultation_form(data=values), mode="new", help_request=help_request)
+    form = _consultation_form(request.form)
+    parsed = form.parse()
+    if not parsed.ok:  # a warning to confirm is not an error: 200
+        return _render_form(form, 400 if parsed.errors else 200, mode="new", help_request=help_request)
     consultation_id = record_consultation(db, g.user["id"], parsed, help_request["id"] if help_request else None)
     if help_request:
         resolve(db, help_request["id"], g.user, current_site_id())
@@ -313,17 +301,12 @@ def _editable(consultation_id: int) -> dict:
 def edit_consultation(consultation_id: int):
     row = _editable(consultation_id)
     if request.method == "GET":
-        values = {**{k: "" if v is None else str(v) for k, v in row.items()}, "topics": row["topics"],
-                  "accessibility": (row["accessibility"] or "").split(",") if row["accessibility"] else [],
-                  "started_at": to_local_input(row["started_at"], current_app.config["TIMEZONE"]),
-                  "visit": "first" if row["first_visit"] else "repeat"}
-        if row["minutes"] not in vocabulary.MINUTE_PICKS:  # not a quick pick: show it in "other minutes"
-            values.update(minutes="", minutes_other=str(row["minutes"]))
-        return render_page("staff/consultation_form.html", **_form_context(values, mode="edit", record=row))
-    parsed = _parse(request.form)
+        data = record_as_form_data(row, current_app.config["TIMEZONE"])
+        return _render_form(_consultation_form(data=data), mode="edit", record=row)
+    form = _consultation_form(request.form)
+    parsed = form.parse()
     if not parsed.ok:
-        return render_page("staff/consultation_form.html", **_form_context(
-            _form_values(request.form), parsed, mode="edit", record=row)), 200 if not parsed.errors else 400
+        return _render_form(form, 400 if parsed.errors else 200, mode="edit", record=row)
     update_consultation(get_db(), consultation_id, g.user["id"], parsed)
     flash(_("記録を直しました（番号 %(id)s）。", id=consultation_id))
     return redirect(url_for("staff.consultations"), 303)

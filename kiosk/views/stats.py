@@ -5,14 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, g, request
 from flask_babel import gettext as _
 
+from kiosk.admin.sites import get_site, list_sites
 from kiosk.audit import audit
 from kiosk.catalog import get_catalog
 from kiosk.consultations import vocabulary
 from kiosk.db import connect, get_db, transaction
+from kiosk.spreadsheets import stream_csv
 from kiosk.staff.auth import role_required
 from kiosk.staff.personal_data import is_number
-from kiosk.stats.dashboard import Filters, build_dashboard, staff_names, targets_from
-from kiosk.stats.exports import EXPORT_COLUMNS, aggregate_tables, consultation_rows, stream_csv, write_xlsx
+from kiosk.stats.dashboard import Filters, build_dashboard, fiscal_years_with_data, staff_names, targets_from
+from kiosk.stats.exports import EXPORT_COLUMNS, aggregate_tables, consultation_rows, write_xlsx
 from kiosk.stats.periods import parse_period, ward_today
 from kiosk.web.htmx import render_page
 
@@ -27,9 +29,13 @@ def require_coordinator():
     return None
 
 
+def _timezone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
 def _filters() -> Filters:
     args = request.args
-    period = parse_period(args.get("period", "fy"), args.get(args.get("period", "fy"), ""), ward_today())
+    period = parse_period(args.get("period", "fy"), args.get(args.get("period", "fy"), ""), ward_today(_timezone()))
     site = args.get("site", "")
     channel = args.get("channel", "")
     return Filters(period, int(site) if is_number(site) else None, channel if channel in vocabulary.CHANNELS else None)
@@ -39,24 +45,15 @@ def _filters() -> Filters:
 def dashboard():
     filters = _filters()
     db = get_db()
-    data = build_dashboard(db, filters, targets_from(current_app.config), ward_today())
-    sites = list(db.query("select id, name from sites order by id"))
+    today = ward_today(_timezone())
+    data = build_dashboard(db, filters, targets_from(current_app.config), today, timezone=_timezone())
     staff = staff_names(db)
     tables = aggregate_tables(data, staff, get_catalog())
     top_topics = [(label, n) for _, label, n in tables["topics"][1][:10]]
     by_staff = [(name, n) for _, name, n in tables["staff"][1]]
-    return render_page("stats/dashboard.html", data=data, filters=filters, sites=sites, vocab=vocabulary,
-                       fiscal_years=_fiscal_years(db), top_topics=top_topics, by_staff=by_staff)
-
-
-def _fiscal_years(db) -> list[int]:
-    row = db.execute("select min(month), max(month) from consultation_stats where consultations > 0").fetchone()
-    this = ward_today()
-    current = this.year if this.month >= 4 else this.year - 1
-    if not row or not row[0]:
-        return [current]
-    first = int(row[0][:4]) - (int(row[0][5:7]) < 4)
-    return list(range(max(current, int(row[1][:4])), first - 1, -1))
+    # Every site, archived ones too: their consultations still count.
+    return render_page("stats/dashboard.html", data=data, filters=filters, sites=list_sites(db), vocab=vocabulary,
+                       fiscal_years=fiscal_years_with_data(db, today), top_topics=top_topics, by_staff=by_staff)
 
 
 def _log_export(what: str, filters: Filters) -> None:
@@ -80,12 +77,12 @@ def export_consultations():
     filters = _filters()
     encoding = "cp932" if request.args.get("encoding") == "cp932" else "utf-8"
     _log_export("consultations.csv", filters)
-    path = current_app.config["DATABASE"]
+    path, timezone = current_app.config["DATABASE"], _timezone()  # the body is streamed after the request
 
     def generate():
         db = connect(path)  # the request's connection is closed before the body is streamed
         try:
-            yield from stream_csv(consultation_rows(db, filters), EXPORT_COLUMNS, encoding)
+            yield from stream_csv(consultation_rows(db, filters, timezone=timezone), EXPORT_COLUMNS, encoding)
         finally:
             db.conn.close()
 
@@ -100,7 +97,8 @@ def export_consultations():
 def _tables():
     filters = _filters()
     db = get_db()
-    data = build_dashboard(db, filters, targets_from(current_app.config), ward_today())
+    data = build_dashboard(db, filters, targets_from(current_app.config), ward_today(_timezone()),
+                           timezone=_timezone())
     staff = staff_names(db)
     return filters, aggregate_tables(data, staff, get_catalog())
 
@@ -134,11 +132,12 @@ def report_pdf():
 
     filters = _filters()
     db = get_db()
-    data = build_dashboard(db, filters, targets_from(current_app.config), ward_today())
+    today = ward_today(_timezone())
+    data = build_dashboard(db, filters, targets_from(current_app.config), today, timezone=_timezone())
     _log_export("report.pdf", filters)
     staff = staff_names(db)
-    site = db.execute("select name from sites where id = ?", [filters.site_id]).fetchone() if filters.site_id else None
+    site = get_site(db, filters.site_id) if filters.site_id is not None else None
     pdf = render_report_pdf(data=data, tables=aggregate_tables(data, staff, get_catalog()), vocab=vocabulary,
-                            site_name=site[0] if site else None)
+                            site_name=site["name"] if site else None, today=today)
     return Response(pdf, mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="report-{filters.period.value}.pdf"'})

@@ -179,6 +179,7 @@ def test_the_statistics_rollup_matches_a_recomputation(generated):
     db, _ = generated
     if not db.table("consultation_stats").exists():
         pytest.skip("this version has no statistics rollup")
+    from kiosk.stats.periods import statistics_utc_offset
     from kiosk.stats.rollup import rebuild_rollup
 
     def snapshot():
@@ -187,9 +188,28 @@ def test_the_statistics_rollup_matches_a_recomputation(generated):
     triggers = scalar(db, "select count(*) from sqlite_master where type = 'trigger'")
     kept = snapshot()
     with transaction(db):
-        rebuild_rollup(db)
+        rebuild_rollup(db, statistics_utc_offset("Asia/Tokyo"))
     assert kept == snapshot() and kept
     assert scalar(db, "select count(*) from sqlite_master where type = 'trigger'") == triggers > 0
+
+
+def test_a_load_in_another_zone_counts_its_months_and_records_the_offset(tmp_path, catalog):
+    """The triggers come back for the load's zone, and the start-up check then finds nothing to do."""
+    from kiosk.db import get_setting
+    from kiosk.stats.rollup import OFFSET_SETTING, sync_rollup_to_timezone
+
+    db = _fresh(tmp_path / "kolkata.db")
+    generate(db, 500, 1, 2, seed=3, end=PAST_END, catalog=catalog, timezone="Asia/Kolkata")
+    assert get_setting(db, OFFSET_SETTING) == "+05:30"
+    assert sync_rollup_to_timezone(db, "Asia/Kolkata") is False
+    zone = ZoneInfo("Asia/Kolkata")
+    expected: dict[str, int] = {}
+    for r in rows(db, "select started_at from consultations where deleted_at is null"):
+        month = dt.datetime.fromisoformat(r["started_at"]).astimezone(zone).strftime("%Y-%m")
+        expected[month] = expected.get(month, 0) + 1
+    assert {r["month"]: r["n"] for r in rows(db, "select month, sum(consultations) n from consultation_stats "
+                                                 "where dimension = 'all' group by month having n > 0")} == expected
+    db.conn.close()
 
 
 def _dump(db) -> dict:

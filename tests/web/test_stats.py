@@ -8,6 +8,12 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from kiosk import create_app
+from kiosk.consultations.form import ParsedForm
+from kiosk.consultations.store import record_consultation
+from kiosk.db import connect
+from kiosk.stats.periods import fiscal_year_of_month
+from tests.conftest import StaffClient, add_sites_and_staff, make_config
 from tests.fixtures import query_rows, soup, text_of
 from tests.web.test_staff import TYPICAL, form_defaults
 
@@ -155,3 +161,50 @@ def _this_month() -> str:
     import datetime as dt
 
     return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=9)).strftime("%Y-%m")
+
+
+def test_the_report_for_one_site_names_it(logged, tmp_path):
+    import subprocess
+
+    response = logged.get("/stats/report.pdf?site=1")
+    assert response.status_code == 200
+    path = tmp_path / "site-report.pdf"
+    path.write_bytes(response.data)
+    assert "北出張所" in subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+
+
+# 2026-03-31T20:00Z is 1 April 05:00 in Tokyo, 01:30 in Kolkata (+05:30) and still 31 March in UTC.
+@pytest.mark.parametrize(("timezone", "started_at", "month", "shown"), [
+    ("Asia/Tokyo", "2026-03-31T20:00:00+00:00", "2026-04", "2026-04-01 05:00"),
+    ("UTC", "2026-03-31T20:00:00+00:00", "2026-03", "2026-03-31 20:00"),
+    ("Asia/Kolkata", "2026-03-31T20:00:00+00:00", "2026-04", "2026-04-01 01:30"),
+    ("Asia/Kolkata", "2026-03-31T18:29:00+00:00", "2026-03", "2026-03-31 23:59"),
+])
+def test_a_consultation_counts_in_the_month_of_the_ward_time_zone(tmp_path, timezone, started_at, month, shown):
+    app = create_app(make_config(tmp_path, TIMEZONE=timezone))
+    db = connect(app.config["DATABASE"])
+    add_sites_and_staff(db)
+    values = {"site_id": 1, "started_at": started_at, "minutes": 15, "channel": "counter", "age_band": "75-84",
+              "first_visit": 1, "language": "ja", "device_used": "android", "outcome": "completed-online",
+              "follow_up": 0}
+    record_consultation(db, 1, ParsedForm(values=values, topics=["pin"]))
+    db.conn.close()
+    coordinator = StaffClient(app)
+    assert coordinator.login("coordinator").status_code == 303
+    other = "2026-03" if month == "2026-04" else "2026-04"
+
+    assert rows(app, "select month from consultation_stats where dimension = 'all' and consultations > 0") == [
+        {"month": month}]
+    assert kpi(soup(coordinator.get(f"/stats/?period=month&month={month}")), "相談件数").startswith("1 ")
+    assert kpi(soup(coordinator.get(f"/stats/?period=month&month={other}")), "相談件数").startswith("0 ")
+    year = fiscal_year_of_month(month)
+    page = soup(coordinator.get(f"/stats/?period=fy&fy={year}"))
+    assert kpi(page, "相談件数").startswith("1 ")
+    assert str(year) in [option["value"] for option in page.select("select[name=fy] option")]
+
+    def exported(which: str) -> list[dict]:
+        body = coordinator.get(f"/stats/export/consultations.csv?period=month&month={which}").get_data()
+        return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+    assert [row["started_at"] for row in exported(month)] == [shown]
+    assert exported(other) == []
