@@ -155,13 +155,14 @@ def device_cli() -> None:
 
 @device_cli.command("list", help="Every device with its site and whether it is enrolled.")
 def device_list_command() -> None:
+    from kiosk.admin.devices import list_devices
+
     db = connect(current_app.config["DATABASE"])
     migrate(db)
-    rows = list(db.query("select devices.id, devices.name, devices.kind, sites.name as site, enrolled_at, "
-                         "revoked_at from devices left join sites on sites.id = devices.site_id order by devices.id"))
+    rows = sorted(list_devices(db), key=lambda row: row["id"])
     for row in rows:
         state = "revoked" if row["revoked_at"] else "enrolled" if row["enrolled_at"] else "not enrolled"
-        click.echo(f"{row['id']}\t{row['kind']}\t{row['name']}\t{row['site'] or '-'}\t{state}")
+        click.echo(f"{row['id']}\t{row['kind']}\t{row['name']}\t{row['site_name'] or '-'}\t{state}")
     if not rows:
         click.echo("No devices.")
 
@@ -170,11 +171,12 @@ def device_list_command() -> None:
 @click.argument("device_id", type=int)
 @click.option("--base-url", default=None, help="Default: http://KIOSK_HOST:KIOSK_PORT")
 def device_enroll_link_command(device_id: int, base_url: str | None) -> None:
-    from kiosk.admin.devices import create_enrollment_token
+    from kiosk.admin.devices import create_enrollment_token, get_device
 
     db = connect(current_app.config["DATABASE"])
     migrate(db)
-    if not list(db.query("select id from devices where id = ? and revoked_at is null", [device_id])):
+    device = get_device(db, device_id)
+    if device is None or device["revoked_at"]:
         click.echo(f"No active device with id {device_id} (see `kiosk device list`).", err=True)
         raise SystemExit(1)
     token = create_enrollment_token(db, device_id)
