@@ -82,6 +82,7 @@ bench: setup test-setup
 	$(BIN)/python bench/sheet_render.py
 	$(BIN)/python bench/stats_dashboard.py
 	$(BIN)/python bench/reading_aids.py
+	$(BIN)/python bench/review_progress.py
 
 clean:
 	rm -rf $(VENV) .make node_modules $(VENDOR) instance

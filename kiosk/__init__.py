@@ -33,15 +33,57 @@ def _secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def _start_session_purger(app: Flask) -> None:
+    """Serving apps delete abandoned kiosk sessions on a timer (SESSION_PURGE_SECONDS; 0: off);
+    stopped at exit so that a purge in progress finishes."""
+    import atexit
+
+    from kiosk.resident.sessions import SessionPurger, abandoned_after_seconds
+
+    interval = app.config["SESSION_PURGE_SECONDS"]
+    if interval:
+        purger = SessionPurger(app.config["DATABASE"], interval, abandoned_after_seconds(app.config)).start()
+        app.extensions["kiosk_session_purger"] = purger
+        atexit.register(purger.stop)
+
+
+def _prepare_database(path: str, timezone: str) -> None:
+    """Migrate, then refuse to start on a database the kiosk cannot write: a read-only file still
+    opens, and migrates when nothing is pending, and would then fail every resident's first tap."""
+    import sqlite3
+
+    from kiosk.db import connect
+    from kiosk.migrations import migrate
+    from kiosk.stats.rollup import sync_rollup_to_timezone
+    from kiosk.storage import StorageError, check_storage, storage_problem
+
+    try:
+        connection = connect(path)
+        try:
+            migrate(connection)
+            # The statistics count months in TIMEZONE; rebuilt only when its UTC offset changed.
+            sync_rollup_to_timezone(connection, timezone)
+        finally:
+            connection.conn.close()
+    except (sqlite3.Error, OSError) as exc:
+        problem = storage_problem(exc, path)
+        if problem is None:
+            raise
+        raise StorageError(problem) from None
+    problem = check_storage(path)
+    if problem is not None:
+        raise StorageError(problem)
+
+
 def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
     """Build the app. ``config`` overrides settings (tests); ``cli`` loads content leniently
     so that ``kiosk content check`` can report problems instead of refusing to start.
 
     Raises kiosk.settings.SettingsError, one line per bad value, when a KIOSK_* variable or a
-    setting in ``config`` has a value the app cannot run with."""
+    setting in ``config`` has a value the app cannot run with, and kiosk.storage.StorageError
+    (one line) when the database cannot be written (read-only, full disk, locked)."""
     from kiosk import catalog, db
     from kiosk.i18n import locales as i18n
-    from kiosk.migrations import migrate
     from kiosk.settings import Settings, load_settings
     from kiosk.staff import auth
 
@@ -78,19 +120,14 @@ def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
 
     db.init_app(app)
     if not cli:
-        from kiosk.stats.rollup import sync_rollup_to_timezone
-
-        connection = db.connect(app.config["DATABASE"])
-        migrate(connection)
-        # The statistics count months in TIMEZONE; rebuilt only when its UTC offset changed.
-        sync_rollup_to_timezone(connection, app.config["TIMEZONE"])
-        connection.conn.close()
+        _prepare_database(app.config["DATABASE"], app.config["TIMEZONE"])
+        _start_session_purger(app)
     i18n.init_app(app)
     catalog.init_app(app, strict=not cli)
     csrf.init_app(app)
     auth.init_app(app)
 
-    from kiosk.views import admin, kiosk, public, staff, stats
+    from kiosk.views import admin, kiosk, public, review, staff, stats
     from kiosk.web.hooks import init_web
     from kiosk.web.urls import IdConverter
 
@@ -101,6 +138,7 @@ def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
     app.register_blueprint(staff.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(stats.bp)
+    app.register_blueprint(review.bp)
 
     from kiosk.cli import register_commands
 

@@ -20,6 +20,7 @@ from kiosk.consultations import vocabulary
 from kiosk.db import connect
 from kiosk.migrations import db_cli, migrate
 from kiosk.settings import SettingsError, load_settings
+from kiosk.storage import StorageError
 
 
 class SettingsUsageError(NoAppException):
@@ -93,6 +94,9 @@ def serve_command(host: str | None, port: int | None) -> None:
     except ContentError as exc:
         click.echo(str(exc), err=True)
         click.echo("The kiosk did not start: fix the content (kiosk content check).", err=True)
+        raise SystemExit(1) from None
+    except StorageError as error:
+        click.echo(f"Error: the kiosk did not start. {error}", err=True)
         raise SystemExit(1) from None
     host = host or app.config["HOST"]
     port = port or app.config["PORT"]

@@ -5,8 +5,12 @@ Views never open connections: they call get_db(), which caches one per request o
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
+import os
+import secrets
 import sqlite3
+from pathlib import Path
 
 import sqlite_utils
 from flask import Flask, current_app, g
@@ -16,12 +20,18 @@ BUSY_TIMEOUT_MS = 10_000
 
 def connect(path: str) -> sqlite_utils.Database:
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-    db = sqlite_utils.Database(conn)
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA secure_delete = ON")  # a deleted kiosk conversation is overwritten, not just unlinked
-    if path != ":memory:" and db.journal_mode != "wal":
-        db.enable_wal()
+    try:
+        db = sqlite_utils.Database(conn)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA secure_delete = ON")  # a deleted kiosk conversation is overwritten, not just unlinked
+        if path != ":memory:" and db.journal_mode != "wal":
+            db.enable_wal()
+    except BaseException:
+        # On a read-only or full disk the first statement fails: close now, or every request
+        # leaves an open file behind (and the filesystem cannot even be unmounted to fix it).
+        conn.close()
+        raise
     return db
 
 
@@ -72,14 +82,83 @@ def set_setting(db: sqlite_utils.Database, name: str, value: str) -> None:
                                     pk="name")
 
 
-def backup(db: sqlite_utils.Database, target: str) -> None:
-    """SQLite's online backup API: consistent, and safe while the server writes."""
-    dest = sqlite3.connect(target)
+class BackupError(Exception):
+    """A backup that was refused or failed; the message is one line naming the path. Nothing was
+    written at the target."""
+
+
+@dataclasses.dataclass(frozen=True)
+class BackupResult:
+    path: str
+    size: int
+    integrity: str  # what PRAGMA integrity_check says of the copy: "ok"
+
+
+def database_file(db: sqlite_utils.Database) -> str:
+    """The main database file of a connection ("" for an in-memory database)."""
+    return next((row[2] for row in db.conn.execute("PRAGMA database_list") if row[1] == "main"), "")
+
+
+def _is_live_file(target: Path, live: str) -> bool:
+    """The live database or one of its companions (-wal, -shm, -journal), however it is spelt."""
+    if not live:
+        return False
+    real = os.path.realpath(live)
+    if os.path.realpath(target) in {real + suffix for suffix in ("", "-wal", "-shm", "-journal")}:
+        return True
     try:
-        with dest:
+        return target.exists() and os.path.samefile(target, live)  # a hard link, another mount
+    except OSError:
+        return False
+
+
+def _check_backup_target(target: Path, live: str, force: bool) -> None:
+    if _is_live_file(target, live):
+        raise BackupError(f"{target}: is the live database (or its -wal/-shm file); choose another path")
+    folder = target.parent
+    if not folder.is_dir():
+        raise BackupError(f"{target}: the folder {folder} does not exist")
+    if target.is_dir():
+        raise BackupError(f"{target}: is a folder; give the backup's file name")
+    if target.exists() and not force:
+        raise BackupError(f"{target}: already exists; use --force to replace it")
+
+
+def _integrity(conn: sqlite3.Connection) -> str:
+    """"ok", or the first problem PRAGMA integrity_check finds and how many more (one line)."""
+    found = [line for row in conn.execute("PRAGMA integrity_check(100)") for line in row[0].splitlines()
+             if not line.startswith("***")]
+    if found == ["ok"]:
+        return "ok"
+    return found[0] + (f", and {len(found) - 1} more problem(s)" if len(found) > 1 else "")
+
+
+def backup(db: sqlite_utils.Database, target: str | os.PathLike, *, force: bool = False) -> BackupResult:
+    """SQLite's online backup API: consistent, and safe while the server writes. The copy is made
+    under a temporary name in the target's folder, checked (PRAGMA integrity_check), then renamed:
+    a backup that fails leaves no half-written file, and never touches the live database."""
+    target = Path(target)
+    _check_backup_target(target, database_file(db), force)
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        dest = sqlite3.connect(temporary)
+        try:
             db.conn.backup(dest)
+            integrity = _integrity(dest)
+        finally:
+            dest.close()
+        if integrity != "ok":
+            raise BackupError(f"{target}: the copy failed its integrity check ({integrity}); nothing was written")
+        size = temporary.stat().st_size
+        os.replace(temporary, target)
+    except sqlite3.Error as exc:
+        raise BackupError(f"{target}: the backup failed ({exc}); nothing was written") from None
+    except OSError as exc:
+        raise BackupError(f"{target}: cannot write there ({exc.strerror or exc}); nothing was written") from None
     finally:
-        dest.close()
+        for leftover in (temporary, *(Path(f"{temporary}{s}") for s in ("-wal", "-shm", "-journal"))):
+            leftover.unlink(missing_ok=True)
+    return BackupResult(str(target), size, integrity)
 
 
 def init_app(app: Flask) -> None:

@@ -16,7 +16,9 @@ lost, and the previous release still finds its own record there if it has to be 
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
 import unicodedata
 
 import click
@@ -24,7 +26,7 @@ import sqlite_utils
 from flask import current_app
 from sqlite_utils.migrations import Migrations
 
-from kiosk.db import backup, connect, transaction
+from kiosk.db import BackupError, backup, connect, transaction
 
 MIGRATION_SET = "kiosk"
 HISTORY_TABLE = Migrations.migrations_table  # "_sqlite_migrations"
@@ -350,6 +352,34 @@ def _m0010(db: sqlite_utils.Database) -> None:
         where r.deleted_at is null group by 1, 2, 3, 5""")
 
 
+# 0011, frozen: how the old 見直し結果 maps onto the review statuses of kiosk.review.statuses
+# when 0011 was released (存続 with a 実印 becomes kept-registered-seal, other 存続 kept-law).
+_0011_STATUS_FROM_RESULT = {"abolished": "abolished", "never-required": "not-applicable", "kept": "kept-law"}
+
+
+@migrations(name="0011_seal_review")
+def _m0011(db: sqlite_utils.Database) -> None:
+    ledger = db.table("ledger_entries")
+    for column in ("status", "keep_reason", "rules_to_amend", "rules_amended_on", "abolished_on"):
+        ledger.add_column(column, str)
+    for result, status in _0011_STATUS_FROM_RESULT.items():
+        db.execute("update ledger_entries set status = ? where review_result = ?", [status, result])
+    db.execute("update ledger_entries set status = 'kept-registered-seal' "
+               "where review_result = 'kept' and seal_kind like '%実印%'")
+    db.execute("update ledger_entries set keep_reason = legal_basis where review_result = 'kept'")
+    db.execute("update ledger_entries set abolished_on = reviewed_on where review_result = 'abolished'")
+    db.execute("update ledger_entries set status = 'not-started' where status is null")
+    # The progress page counts by department and status, and abolitions by month (the ward's and
+    # a department's), from these covering indexes; the first import dates the default deadline.
+    ledger.create_index(["department", "status", "abolished_on"])
+    ledger.create_index(["status", "abolished_on"])
+    ledger.create_index(["imported_at"])
+    db.execute("create index ledger_entries_rules_pending on ledger_entries (rules_to_amend) "
+               "where rules_to_amend is not null and rules_amended_on is null")
+    # A reviewer updates the ledger rows of one department (所管課).
+    db.table("users").add_column("department", str)
+
+
 def _legacy_history(db: sqlite_utils.Database) -> list[dict]:
     if not db.table(LEGACY_HISTORY_TABLE).exists():
         return []
@@ -432,9 +462,25 @@ def status_command() -> None:
     click.echo("Up to date." if not pending else f"{len(pending)} pending: run `kiosk db migrate`.")
 
 
-@db_cli.command("backup", help="Copy the live database to PATH with SQLite's online backup.")
-@click.argument("path", type=click.Path(dir_okay=False, writable=True))
-def backup_command(path: str) -> None:
-    db = connect(current_app.config["DATABASE"])
-    backup(db, path)
-    click.echo(f"Backed up {current_app.config['DATABASE']} to {path}")
+@db_cli.command("backup", help="Copy the live database to PATH with SQLite's online backup, then check the copy. "
+                               "Refuses an existing PATH unless --force.")
+@click.argument("path", type=click.Path())
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+def backup_command(path: str, force: bool) -> None:
+    live = current_app.config["DATABASE"]
+    if not os.path.isfile(live):  # connecting would create an empty database and back that up
+        click.echo(f"{live}: the database does not exist; nothing to back up", err=True)
+        raise SystemExit(1)
+    try:
+        db = connect(live)
+    except sqlite3.Error as exc:  # not a database, or a damaged one
+        click.echo(f"Error: {live}: cannot open the database ({exc}); nothing was written", err=True)
+        raise SystemExit(1) from None
+    try:
+        result = backup(db, path, force=force)
+    except BackupError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(1) from None
+    finally:
+        db.conn.close()
+    click.echo(f"Backed up {live} to {result.path} ({result.size:,} bytes, integrity {result.integrity})")

@@ -96,6 +96,20 @@ LocaleCode = Annotated[str, AfterValidator(_check_locale)]
 BaseUrl = Annotated[str, AfterValidator(_check_base_url)]
 
 
+def _check_iso_date(value: str) -> str:
+    if value:
+        import datetime as dt
+
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("expected a date as YYYY-MM-DD, or empty") from None
+    return value
+
+
+IsoDate = Annotated[str, AfterValidator(_check_iso_date)]
+
+
 class Settings(BaseModel):
     """Every setting with its type, range and default; the meaning of each is in docs/configuration.md."""
 
@@ -123,12 +137,15 @@ class Settings(BaseModel):
     TARGET_CONSULTATIONS_PER_YEAR: int = Field(10000, ge=0)
     TARGET_SATISFIED_SHARE: float = Field(0.85, ge=0, le=1)
     TARGET_SITES: int = Field(20, ge=0)
+    TARGET_SEALS_ABOLISHED_SHARE: float = Field(0.95, ge=0, le=1)
+    SEAL_REVIEW_DEADLINE: IsoDate = ""  # empty: two years after the ledger's first import
     HANDOFF_DAYS: int = Field(90, ge=1)
     PUBLIC_BASE_URL: BaseUrl = ""
     HANDOFF_LOOKUPS_PER_10_MINUTES: int = Field(30, ge=1)
     # Whole seconds at least: the kiosk page gets them as integers, and 0 would wipe at once.
     IDLE_SECONDS: float = Field(120.0, ge=1)
     IDLE_WARNING_SECONDS: float = Field(30.0, ge=1)
+    SESSION_PURGE_SECONDS: float = Field(60.0, ge=0)  # 0: abandoned sessions go only when a request comes
     SPEECH_CACHE_DIR: PathString = ""  # empty: <instance folder>/speech
     SPEECH_CACHE_MAX_MB: float = Field(512.0, ge=0)  # 0: no limit
 

@@ -24,6 +24,7 @@ def make_config(tmp_path: Path, **overrides) -> dict:
         "CONTENT_DIR": str(CONTENT),
         "SECRET_KEY": "test-secret",
         "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SESSION_PURGE_SECONDS": 0,  # no background purge thread unless a test asks for one
     }
     config.update(overrides)
     return config

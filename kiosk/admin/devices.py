@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from kiosk.audit import audit
 from kiosk.db import now_iso, transaction
+from kiosk.staff.personal_data import fields_with_mynumbers
 
 DEVICE_KINDS = {"kiosk": _l("キオスク"), "tablet": _l("タブレット")}
 PAPERS = {"a4": _l("A4"), "80mm": _l("80mm ロール紙")}
@@ -130,6 +131,9 @@ def _device_record(db: sqlite_utils.Database, fields: dict) -> dict:
     record = {name: fields.get(name) for name in DEVICE_FIELDS}
     record["printer_queue"] = record["printer_queue"] or None
     record["paper"] = record["paper"] or "a4"
+    refused = fields_with_mynumbers(record)
+    if refused:  # the field's name only: the number goes nowhere, not even into the message
+        raise DeviceError(f"{refused[0]} holds what looks like a 個人番号 (My Number), which is never stored")
     if not record["name"]:
         raise DeviceError("a device needs a name")
     if record["kind"] not in DEVICE_KINDS:

@@ -17,7 +17,7 @@ from wtforms.validators import AnyOf, Length, Optional, Regexp
 
 from kiosk.admin.devices import DEVICE_FIELDS, DEVICE_KINDS, PAPERS, PRINTER_QUEUE
 from kiosk.admin.sites import SITE_FIELDS, SITE_KINDS
-from kiosk.staff.personal_data import is_number
+from kiosk.staff.personal_data import MYNUMBER_REFUSED_IN_FIELD, contains_mynumber, is_number
 
 CHOOSE_KIND = _l("種類を選んでください。")
 CHOOSE_DATE = _l("日付を選んでください。")
@@ -44,6 +44,13 @@ def _date(text: str) -> dt.date | None:
         return None
 
 
+def _no_mynumber(form: Form, field) -> None:
+    """A 個人番号 is never stored, in any field (kiosk.admin.sites and .devices refuse it too). First
+    among a field's rules: the one message that must be read."""
+    if contains_mynumber(field.data):
+        raise ValidationError(MYNUMBER_REFUSED_IN_FIELD)
+
+
 def _iso_date(form: Form, field) -> None:
     """Empty, or a date as the browser's date input sends it (YYYY-MM-DD)."""
     if field.data and _date(field.data) is None:
@@ -51,11 +58,11 @@ def _iso_date(form: Form, field) -> None:
 
 
 class SiteForm(Form):
-    name = StringField(filters=[_stripped],
-                       validators=[Length(min=1, max=100, message=_l("拠点名を100文字以内で入れてください。"))])
+    name = StringField(filters=[_stripped], validators=[
+        _no_mynumber, Length(min=1, max=100, message=_l("拠点名を100文字以内で入れてください。"))])
     kind = StringField(filters=[_stripped], validators=[AnyOf(list(SITE_KINDS), message=CHOOSE_KIND)])
     venue = StringField(filters=[_stripped],
-                        validators=[Length(max=200, message=_l("会場は200文字以内で入れてください。"))])
+                        validators=[_no_mynumber, Length(max=200, message=_l("会場は200文字以内で入れてください。"))])
     starts_on = StringField(filters=[_stripped], validators=[_iso_date])
     ends_on = StringField(filters=[_stripped], validators=[_iso_date])
     archived = BooleanField()  # the checkbox on an existing site's page
@@ -76,11 +83,11 @@ class SiteForm(Form):
 
 
 class DeviceForm(Form):
-    name = StringField(filters=[_stripped],
-                       validators=[Length(min=1, max=100, message=_l("端末名を100文字以内で入れてください。"))])
+    name = StringField(filters=[_stripped], validators=[
+        _no_mynumber, Length(min=1, max=100, message=_l("端末名を100文字以内で入れてください。"))])
     kind = StringField(filters=[_text], validators=[AnyOf(list(DEVICE_KINDS), message=CHOOSE_KIND)])
     site_id = StringField(filters=[_text])  # checked against the sites in use: validate_site_id
-    printer_queue = StringField(filters=[_stripped], validators=[Optional(), Regexp(
+    printer_queue = StringField(filters=[_stripped], validators=[Optional(), _no_mynumber, Regexp(
         PRINTER_QUEUE, matcher=re.fullmatch,
         message=_l("印刷キューの名前は英数字・「-」「_」「.」で入れてください（CUPSのキュー名）。"))])
     paper = StringField(filters=[_text, lambda value: value or "a4"],

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from kiosk.audit import audit
 from kiosk.db import now_iso, transaction
+from kiosk.staff.personal_data import fields_with_mynumbers
 
 SITE_KINDS = {"branch": _l("支所・出張所"), "event": _l("出張相談会")}
 # What an administrator edits; created_at and archived_at are kept by this module.
@@ -43,6 +44,9 @@ def _site_record(fields: dict) -> dict:
     if unknown:
         raise SiteError(f"unknown site fields: {', '.join(sorted(unknown))}")
     record = {name: (fields.get(name) or None) for name in SITE_FIELDS}
+    refused = fields_with_mynumbers(record)
+    if refused:  # the field's name only: the number goes nowhere, not even into the message
+        raise SiteError(f"{refused[0]} holds what looks like a 個人番号 (My Number), which is never stored")
     if not record["name"]:
         raise SiteError("a site needs a name")
     if record["kind"] not in SITE_KINDS:

@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from kiosk.assistant.search import MAX_CANDIDATES, SearchIndex, SearchResult, candidates
 from kiosk.catalog.loader import Catalog
 from kiosk.catalog.schema import Answer, Channel, ChannelKind, Procedure
+from kiosk.staff.personal_data import contains_mynumber, remove_mynumbers
 
 ANSWERS = tuple(a.value for a in Answer)
+# What is read of a typed text before its white space is folded (the field takes 200).
+MAX_TYPED_CHARACTERS = 1000
 
 
 @dataclass(frozen=True)
@@ -216,12 +219,21 @@ def say(state: dict, catalog: Catalog, index: SearchIndex, text: str, translated
     """Free text: the procedure when the search is confident, otherwise at most three candidates
     and the offer to call staff. ``translated`` (a TranslatedIndex) also searches the content in
     the resident's language: the procedure whose translated title was typed exactly, else
-    candidates. The text itself stays in the session only."""
-    text = " ".join(text.split())[:200]
-    if not text:
+    candidates. The text itself stays in the session only, and never a 個人番号: one is taken out
+    before anything is kept or searched, and the resident is told it was not kept."""
+    text = " ".join(text[:MAX_TYPED_CHARACTERS].split())[:200]
+    withheld = contains_mynumber(text)
+    while contains_mynumber(text):  # folding the spaces left can join digits into another
+        text = " ".join(remove_mynumbers(text).split())
+    if not text and not withheld:
         raise InvalidTurn("empty")
     turn = Turn()
-    turn.say(state, who="resident", kind="typed", text=text)
+    if text:
+        turn.say(state, who="resident", kind="typed", text=text)
+    if withheld:
+        turn.say(state, kind="mynumber_withheld")
+        if not text:  # nothing else to search for: the conversation stays where it was
+            return turn
     result = index.search(text)
     own_language = translated.search(text) if translated is not None and not result.confident else []
     if own_language and own_language[0].score >= 2.0:  # exactly a translated title

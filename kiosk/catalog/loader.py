@@ -152,12 +152,23 @@ def read_yaml(path: Path) -> tuple[object, list[ContentProblem]]:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         return None, [ContentProblem(file, "", f"not UTF-8 text (byte {exc.start})")]
+    except OSError as exc:  # a folder named like a file, no permission, …
+        return None, [ContentProblem(file, "", f"cannot be read: {exc.strerror or exc}")]
+    nul = text.find("\x00")
+    if nul >= 0:  # a binary or damaged file; YAML refuses it too, but with no line for a person
+        return None, [ContentProblem(file, f"line {text.count(chr(10), 0, nul) + 1}", "contains a NUL byte")]
     try:
         return yaml.load(text, Loader=ContentLoader), []  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         return None, [ContentProblem(file, where, f"YAML syntax error: {exc.problem}")]
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control characters)
+        line = text.count("\n", 0, exc.position) + 1
+        return None, [ContentProblem(file, f"line {line}", f"contains the character U+{exc.character:04X}, "
+                                                           "which YAML does not allow")]
+    except yaml.YAMLError as exc:
+        return None, [ContentProblem(file, "", f"YAML error: {exc}")]
 
 
 def _load_list(path: Path, model: type[BaseModel], key: str) -> tuple[dict, list[ContentProblem]]:

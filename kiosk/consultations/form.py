@@ -34,7 +34,7 @@ from kiosk.consultations.vocabulary import (
     VISITS,
 )
 from kiosk.handoff import codes as handoff_codes
-from kiosk.staff.personal_data import find_email_addresses, find_mynumbers, find_phone_numbers, is_number
+from kiosk.staff.personal_data import contains_mynumber, find_email_addresses, find_phone_numbers, is_number
 
 
 @dataclass
@@ -104,14 +104,14 @@ class WithinLength:
 
 class NoMyNumber:
     """Refuses text holding a 12-digit number whose 個人番号 check digit is valid, however it was typed
-    (full-width digits, spaces, hyphens: kiosk.staff.personal_data.find_mynumbers). Such a number is
-    never stored, confirmed or not."""
+    (any digit form, marks, invisible characters, any separators: kiosk.staff.personal_data). Such a
+    number is never stored, confirmed or not."""
 
     def __init__(self, message=MYNUMBER_REFUSED):
         self.message = message
 
     def __call__(self, form, field) -> None:
-        if find_mynumbers(field.data or ""):
+        if contains_mynumber(field.data):
             raise StopValidation(str(self.message))
 
 

@@ -9,6 +9,7 @@ import sqlite_utils
 from kiosk.audit import audit
 from kiosk.consultations.form import ParsedForm
 from kiosk.db import now_iso, transaction
+from kiosk.staff.personal_data import refuse_mynumbers
 
 
 def get_consultation(db: sqlite_utils.Database, consultation_id: int, include_deleted: bool = False) -> dict | None:
@@ -28,6 +29,7 @@ def _snapshot(row: dict) -> dict:
 
 def record_consultation(db: sqlite_utils.Database, staff_id: int, parsed: ParsedForm,
                         help_request_id: int | None = None) -> int:
+    refuse_mynumbers(parsed.values, ["note"])  # the form refuses it first, in words staff read
     stamp = now_iso()
     with transaction(db):
         table = db.table("consultations")
@@ -42,6 +44,7 @@ def record_consultation(db: sqlite_utils.Database, staff_id: int, parsed: Parsed
 
 
 def update_consultation(db: sqlite_utils.Database, consultation_id: int, user_id: int, parsed: ParsedForm) -> None:
+    refuse_mynumbers(parsed.values, ["note"])
     with transaction(db):
         before = get_consultation(db, consultation_id)
         db.table("consultations").update(consultation_id, {**parsed.values, "updated_at": now_iso()})

@@ -18,7 +18,7 @@ from kiosk.catalog.ledger import COLUMNS, import_ledger_file
 from kiosk.db import connect, now_iso, transaction
 from kiosk.demo.synthetic import generate, window
 from kiosk.migrations import migrate
-from kiosk.staff.accounts import create_user, find_user, generate_password
+from kiosk.staff.accounts import create_user, find_user, generate_password, set_department
 
 DEMO_SITES = (
     {"name": "サンプル区 北出張所", "kind": "branch", "venue": "サンプル区北町1-2-3（サンプル）"},
@@ -30,7 +30,9 @@ DEMO_USERS = (
     ("admin", "admin", "管理者（デモ）"),
     ("coordinator", "coordinator", "統計担当（デモ）"),
     ("supporter", "supporter", "デジタル活用支援員（デモ）"),
+    ("reviewer", "reviewer", "戸籍住民課 押印見直し担当（デモ）"),
 )
+DEMO_REVIEWER_DEPARTMENT = "戸籍住民課"  # a department of content/ledger-sample.csv
 
 
 def load_demo(db, instance_path: str, ledger_csv: Path, procedure_ids,
@@ -53,7 +55,9 @@ def load_demo(db, instance_path: str, ledger_csv: Path, procedure_ids,
     for username, role, display in DEMO_USERS:
         if find_user(db, username) is None:
             password = generate_password()
-            create_user(db, username, role, password, display, first_site)
+            user_id = create_user(db, username, role, password, display, first_site)
+            if role == "reviewer":
+                set_department(db, user_id, DEMO_REVIEWER_DEPARTMENT)
             created.append(f"{username}\t{role}\t{password}")
     if created:
         # Kept so that `make run` can show them again; delete it once passwords are changed.
@@ -99,9 +103,32 @@ _BASES = ["サンプル区規則第{n}号", "サンプル区要綱第{n}号", "�
           "地方税法", "国民健康保険法", "介護保険法", "児童手当法", "道路法", "建築基準法"]
 _RESULTS = [("廃止", 80), ("存続", 5), ("不要", 15)]
 _ONLINE = [("未", 45), ("予定", 25), ("済", 30)]
+# A ward part of the way through its review (the new columns, with --review-columns).
+_STATUSES = [("未着手", 10), ("検討中", 10), ("廃止決定", 10), ("廃止済", 55), ("存続（法令）", 4),
+             ("存続（実印・印鑑証明）", 2), ("対象外", 9)]
+_RESULT_OF_STATUS = {"廃止済": "廃止", "存続（法令）": "存続", "存続（実印・印鑑証明）": "存続", "対象外": "不要"}
+_KEEP_REASONS = {"存続（法令）": ["戸籍法施行規則", "地方税法施行規則", "建築基準法施行規則", "道路法施行規則"],
+                 "存続（実印・印鑑証明）": ["実印と印鑑登録証明書で本人の意思を確かめる必要がある"]}
 
 
-def synthetic_ledger_rows(rows: int, seed: int = 2021, procedure_ids=()) -> list[dict]:
+def _review_columns(rng: random.Random, topic: str) -> dict:
+    status = rng.choices([s for s, _ in _STATUSES], [w for _, w in _STATUSES])[0]
+    day = f"202{rng.choice([4, 5, 5, 6])}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    rules = f"サンプル区{topic}事務取扱規則" if status in ("廃止決定", "廃止済") and rng.random() < 0.7 else ""
+    return {
+        "見直し結果": _RESULT_OF_STATUS.get(status, ""),
+        "見直し日": day if status not in ("未着手", "検討中") else "",
+        "状況": status,
+        "存続理由": rng.choice(_KEEP_REASONS[status]) if status in _KEEP_REASONS else "",
+        "改正する例規": rules,
+        "例規改正日": day if rules and status == "廃止済" and rng.random() < 0.8 else "",
+        "廃止日": day if status == "廃止済" else "",
+    }
+
+
+def synthetic_ledger_rows(rows: int, seed: int = 2021, procedure_ids=(), review_columns: bool = False) -> list[dict]:
+    """Plausible ledger rows; ``review_columns`` adds 状況 and the review's columns (and fills
+    見直し結果 and 見直し日 to match)."""
     rng = random.Random(seed)
     combos = [(d, t, f) for d, topics in _DEPARTMENTS.items() for t in topics for f in _FORMS]
     rng.shuffle(combos)
@@ -125,11 +152,15 @@ def synthetic_ledger_rows(rows: int, seed: int = 2021, procedure_ids=()) -> list
             "備考": rng.choice(["", "", "署名に代替", "電子申請可", "様式改正済み", "押印欄削除"]),
             "手続ID": ids[i] if i < len(ids) else "",
         })
+        if review_columns:
+            out[-1].update(_review_columns(rng, topic))
     return out
 
 
 def write_ledger_csv(rows: list[dict], out, encoding: str = "utf-8") -> None:
-    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\r\n")
+    """The rows' own columns (in the import's order), so that an older ledger stays one."""
+    present = set(rows[0]) if rows else set(COLUMNS)
+    writer = csv.DictWriter(out, fieldnames=[c for c in COLUMNS if c in present], lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(rows)
 
@@ -158,9 +189,11 @@ def load_command() -> None:
               show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default="-",
               help="File to write (default: standard output).")
-def ledger_command(rows: int, seed: int, encoding: str, output: str) -> None:
+@click.option("--review-columns", is_flag=True, help="Add 状況 and the review's columns (存続理由, 改正する例規, "
+                                                     "例規改正日, 廃止日).")
+def ledger_command(rows: int, seed: int, encoding: str, output: str, review_columns: bool) -> None:
     buffer = io.StringIO(newline="")
-    write_ledger_csv(synthetic_ledger_rows(rows, seed, get_catalog().procedures), buffer)
+    write_ledger_csv(synthetic_ledger_rows(rows, seed, get_catalog().procedures, review_columns), buffer)
     data = buffer.getvalue().encode(encoding)
     if output == "-":
         click.get_binary_stream("stdout").write(data)

@@ -16,6 +16,7 @@ from kiosk.audit import audit
 from kiosk.db import now_iso, transaction
 from kiosk.handoff import codes as handoff_codes
 from kiosk.staff.accounts import address_hash
+from kiosk.staff.personal_data import refuse_mynumbers
 
 STATUSES = ("open", "contacted", "resolved")  # "expired" is derived from expires_at
 LOOKUP_WINDOW_MINUTES = 10
@@ -103,6 +104,9 @@ def notes(db: sqlite_utils.Database, handoff_id: int) -> list[dict]:
 
 
 def add_note(db: sqlite_utils.Database, handoff: dict, user_id: int, note: str) -> None:
+    """Raises MyNumberRefused for a note holding a 個人番号 (the staff view checks first, with
+    kiosk.consultations.form.check_note, in words staff read)."""
+    refuse_mynumbers({"note": note})
     with transaction(db):
         db.table("handoff_notes").insert({"handoff_id": handoff["id"], "user_id": user_id, "note": note,
                                           "at": now_iso()})

@@ -14,9 +14,15 @@ import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kiosk.db import now_iso, transaction
+from kiosk.staff.personal_data import contains_mynumber, fields_with_mynumbers
 
-ROLES = ("supporter", "coordinator", "admin")
-ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+# The staff ladder: each role can do what the ones before it can.
+STAFF_ROLES = ("supporter", "coordinator", "admin")
+ROLE_RANK = {role: rank for rank, role in enumerate(STAFF_ROLES)}
+# Beside the ladder: a department's seal-review reviewer sees /review/ only (no consultations,
+# no handoffs) and updates the ledger rows of its own department (users.department).
+REVIEWER = "reviewer"
+ROLES = (*STAFF_ROLES, REVIEWER)
 # Checked against when the username is unknown, so that both cases take the same time.
 _DUMMY_HASH = generate_password_hash("not a password")
 
@@ -41,6 +47,10 @@ def validate_new_password(password: str) -> None:
 def create_user(db: sqlite_utils.Database, username: str, role: str, password: str,
                 display_name: str = "", site_id: int | None = None) -> int:
     username = username.strip()
+    refused = fields_with_mynumbers({"username": username, "display_name": display_name})
+    if refused:  # the field's name only: the number goes nowhere, not even into the message
+        raise AccountError(f"the {refused[0].replace('_', ' ')} holds what looks like a 個人番号 (My Number), "
+                           "which is never stored")
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,49}", username):
@@ -88,7 +98,20 @@ def set_disabled(db: sqlite_utils.Database, user_id: int, disabled: bool) -> Non
 
 
 def has_role(user: dict | None, role: str) -> bool:
-    return bool(user) and ROLE_RANK.get(user["role"], -1) >= ROLE_RANK[role]
+    """On the ladder by rank; "reviewer" is held by reviewers and by coordinators and admins."""
+    if not user:
+        return False
+    if role == REVIEWER:
+        return user["role"] == REVIEWER or ROLE_RANK.get(user["role"], -1) >= ROLE_RANK["coordinator"]
+    return ROLE_RANK.get(user["role"], -1) >= ROLE_RANK[role]
+
+
+def set_department(db: sqlite_utils.Database, user_id: int, department: str | None) -> None:
+    """The department (所管課, as the ledger names it) whose ledger rows a reviewer updates."""
+    if contains_mynumber(department):
+        raise AccountError("the department holds what looks like a 個人番号 (My Number), which is never stored")
+    with transaction(db):
+        db.table("users").update(user_id, {"department": (department or "").strip() or None})
 
 
 @dataclass(frozen=True)
@@ -113,41 +136,70 @@ def _minutes_until(moment: dt.datetime, now: dt.datetime) -> int:
     return max(1, int((moment - now).total_seconds() // 60) + 1)
 
 
+@dataclass(frozen=True)
+class _Attempt:
+    """A guess counted before its password is checked (see _reserve_attempt)."""
+    user: dict | None
+    failure_id: int  # its row in login_failures, taken back if the password is right
+    count: int  # the account's failed_logins with this guess included
+
+
+def _reserve_attempt(db: sqlite_utils.Database, username: str, hashed: str, now: dt.datetime,
+                     throttle: Throttle) -> _Attempt | SignIn:
+    """Check the lock and count the guess in one write transaction, before the slow password check:
+    parallel guesses then cannot all pass the check before any of them is counted, so no more than
+    ``max_failures`` guesses per account (``max_address_failures`` per address) are ever checked."""
+    window_start = (now - dt.timedelta(minutes=throttle.lock_minutes)).isoformat(timespec="seconds")
+    with transaction(db):
+        failures_here = next(db.query("select count(*) as n from login_failures where address_hash = ? and at >= ?",
+                                      [hashed, window_start]))["n"]
+        if failures_here >= throttle.max_address_failures:
+            return SignIn(None, "address", throttle.lock_minutes)
+        user = find_user(db, username) if username else None
+        if user and user["locked_until"]:
+            locked_until = dt.datetime.fromisoformat(user["locked_until"])
+            if locked_until > now:
+                return SignIn(None, "locked", _minutes_until(locked_until, now))
+        if user and user["failed_logins"] >= throttle.max_failures:
+            # Guesses still being checked have used up the account's allowance: lock it now (a right
+            # one among them unlocks it again).
+            until = now + dt.timedelta(minutes=throttle.lock_minutes)
+            db.execute("update users set failed_logins = 0, locked_until = ? where id = ?",
+                       [until.isoformat(timespec="seconds"), user["id"]])
+            return SignIn(None, "locked", throttle.lock_minutes)
+        failure_id = db.table("login_failures").insert({"address_hash": hashed, "at": now_iso()}).last_pk
+        db.execute("delete from login_failures where at < ?", [window_start])
+        count = 0
+        if user:
+            count = db.execute("update users set failed_logins = failed_logins + 1 where id = ? "
+                               "returning failed_logins", [user["id"]]).fetchone()[0]
+    return _Attempt(user, failure_id, count)
+
+
 def sign_in(db: sqlite_utils.Database, username: str, password: str, address: str, secret: str,
             throttle: Throttle = Throttle()) -> SignIn:
     now = dt.datetime.now(dt.UTC)
-    window_start = (now - dt.timedelta(minutes=throttle.lock_minutes)).isoformat(timespec="seconds")
-    hashed = address_hash(address, secret)
-    failures_here = next(db.query("select count(*) as n from login_failures where address_hash = ? and at >= ?",
-                                  [hashed, window_start]))["n"]
-    if failures_here >= throttle.max_address_failures:
-        return SignIn(None, "address", throttle.lock_minutes)
-    user = find_user(db, username.strip()) if username else None
-    if user and user["locked_until"]:
-        locked_until = dt.datetime.fromisoformat(user["locked_until"])
-        if locked_until > now:
-            return SignIn(None, "locked", _minutes_until(locked_until, now))
+    attempt = _reserve_attempt(db, (username or "").strip(), address_hash(address, secret), now, throttle)
+    if isinstance(attempt, SignIn):
+        return attempt
+    user = attempt.user
     valid = check_password_hash(user["password_hash"] if user else _DUMMY_HASH, password or "")
-    if user and valid and not user["disabled_at"]:
-        with transaction(db):
-            db.table("users").update(user["id"], {"failed_logins": 0, "locked_until": None,
-                                                  "last_login_at": now_iso()})
-        return SignIn(get_user(db, user["id"]), None)
     if user and valid:
-        return SignIn(None, "disabled")
-    # Counted inside one write transaction, incrementing in SQL: parallel wrong passwords cannot
-    # overwrite each other's count.
-    with transaction(db):
-        db.table("login_failures").insert({"address_hash": hashed, "at": now_iso()})
-        db.execute("delete from login_failures where at < ?", [window_start])
-        if user:
-            failed = db.execute("update users set failed_logins = failed_logins + 1 where id = ? "
-                                "returning failed_logins", [user["id"]]).fetchone()[0]
-            if failed >= throttle.max_failures:
-                until = now + dt.timedelta(minutes=throttle.lock_minutes)
-                db.execute("update users set failed_logins = 0, locked_until = ? where id = ?",
-                           [until.isoformat(timespec="seconds"), user["id"]])
-                return SignIn(None, "locked", throttle.lock_minutes)
+        # The right password was not a failure: take the guess back.
+        with transaction(db):
+            db.execute("delete from login_failures where id = ?", [attempt.failure_id])
+            if user["disabled_at"]:
+                db.execute("update users set failed_logins = max(failed_logins - 1, 0) where id = ?", [user["id"]])
+            else:
+                db.table("users").update(user["id"], {"failed_logins": 0, "locked_until": None,
+                                                      "last_login_at": now_iso()})
+        return SignIn(None, "disabled") if user["disabled_at"] else SignIn(get_user(db, user["id"]), None)
+    if user and attempt.count >= throttle.max_failures:
+        until = now + dt.timedelta(minutes=throttle.lock_minutes)
+        with transaction(db):
+            db.execute("update users set failed_logins = 0, locked_until = ? where id = ?",
+                       [until.isoformat(timespec="seconds"), user["id"]])
+        return SignIn(None, "locked", throttle.lock_minutes)
     return SignIn(None, "invalid")
 
 

@@ -39,7 +39,7 @@ from kiosk.staff.accounts import (
     set_password,
 )
 from kiosk.staff.auth import role_required
-from kiosk.staff.personal_data import is_number
+from kiosk.staff.personal_data import MYNUMBER_REFUSED_IN_FIELD, contains_mynumber, is_number
 from kiosk.web.htmx import render_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -181,6 +181,9 @@ def users():
             errors["site_id"] = _("拠点を選んでください。")
         if len(values["display_name"]) > 50:
             errors["display_name"] = _("表示名は50文字以内で入れてください。")
+        for name in ("username", "display_name"):  # named here; kiosk.staff.accounts refuses it too
+            if contains_mynumber(values[name]):
+                errors[name] = str(MYNUMBER_REFUSED_IN_FIELD)  # rather than any other problem of the field
         if not errors:
             password = generate_password()
             try:

@@ -32,6 +32,7 @@ from kiosk.reading_aids.html_text import mark_japanese
 from kiosk.resident.events import record_event
 from kiosk.resident.help_requests import create_help_request
 from kiosk.resident.sessions import (
+    abandoned_after_seconds,
     delete_session,
     load_session,
     purge_idle_sessions,
@@ -55,9 +56,8 @@ MAX_HANDOFFS_PER_SESSION = 5
 
 def max_idle_seconds() -> float:
     """A session with no request for longer than the idle timeout, its warning and a margin is
-    gone, whether or not the browser's timer fired."""
-    config = current_app.config
-    return config["IDLE_SECONDS"] + config["IDLE_WARNING_SECONDS"] + 30
+    gone, whether or not the browser's timer fired (the same rule as the purge timer's)."""
+    return abandoned_after_seconds(current_app.config)
 
 
 @bp.before_app_request

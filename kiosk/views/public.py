@@ -18,6 +18,8 @@ from kiosk.handoff.records import find_handoff, lookup_allowed
 from kiosk.handoff.sheet import application_url
 from kiosk.i18n.locales import LOCALE_CODES, current_locale, using_locale
 from kiosk.migrations import pending_migrations
+from kiosk.storage import check_storage, free_bytes
+from kiosk.web.errors import storage_watch
 from kiosk.web.htmx import render_page
 
 bp = Blueprint("public", __name__)
@@ -98,6 +100,15 @@ def healthz():
         healthy &= not pending
     except Exception as exc:  # noqa: BLE001 - a health check reports, it does not raise
         report["database"] = {"ok": False, "error": str(exc)}
+        healthy = False
+    # Reads may still work on a full disk or a read-only file: only a real write tells.
+    problem = check_storage(current_app.config["DATABASE"])
+    if problem is None:
+        storage_watch().clear()
+        report["storage"] = {"ok": True, "free_bytes": free_bytes(current_app.config["DATABASE"])}
+    else:
+        storage_watch().record(problem)
+        report["storage"] = problem.as_json()
         healthy = False
     try:
         catalog = get_catalog()

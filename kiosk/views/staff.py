@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import secrets
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -23,7 +25,15 @@ from kiosk.db import get_db
 from kiosk.handoff import records as handoffs
 from kiosk.resident.help_requests import NotFound, claim, get_request, resolve, waiting_requests
 from kiosk.staff.accounts import Throttle, end_all_sessions, has_role, sign_in
-from kiosk.staff.auth import current_site_id, end_session, role_required, start_session
+from kiosk.staff.auth import (
+    current_site_id,
+    end_session,
+    remember_saved,
+    role_required,
+    saved_record,
+    start_session,
+    switch_site,
+)
 from kiosk.staff.personal_data import is_number
 from kiosk.web.htmx import is_htmx, render_page
 from kiosk.web.urls import local_path
@@ -49,7 +59,9 @@ def login():
                          request.remote_addr or "unknown", config["SECRET_KEY"], throttle)
         if result.user:
             start_session(result.user)
-            return redirect(_safe_next(request.form.get("next")), 303)
+            # A reviewer has no staff home: its work is the seal review.
+            default = url_for("review.index") if result.user["role"] == "reviewer" else None
+            return redirect(_safe_next(request.form.get("next") or default), 303)
         error, status = {
             "invalid": (_("ユーザー名かパスワードがちがいます。"), 400),
             "disabled": (_("このアカウントは使えません。管理者に連絡してください。"), 403),
@@ -64,6 +76,16 @@ def login():
     body = render_page("staff/login.html", error=error, username=username, idle=idle,
                        next=request.values.get("next", ""))
     return body, status
+
+
+@bp.post("/keepalive")
+def keepalive():
+    """「続ける」 in the idle warning, and typing on a page: a real request, so it counts as activity.
+    The answer's X-Staff-Session-Seconds says how long the session now has. Any signed-in account
+    (every staff page warns, the seal review's included); signed out: to the sign-in page."""
+    if g.get("user") is None:
+        return redirect(url_for("staff.login"))
+    return "", 204
 
 
 @bp.post("/logout")
@@ -85,7 +107,7 @@ def choose_site():
     site = request.form.get("site_id", "")
     if not is_number(site) or int(site) not in {s["id"] for s in _allowed_sites()}:
         abort(400)
-    session["site_id"] = int(site)
+    switch_site(int(site))
     return redirect(_safe_next(request.form.get("next")), 303)
 
 
@@ -239,8 +261,28 @@ def _consultation_form(formdata=None, data: dict | None = None) -> ConsultationF
 
 
 def _render_form(form: ConsultationForm, status: int = 200, **extra):
-    return render_page("staff/consultation_form.html", form=form, errors=form.first_errors,
+    # A form shown again (an error to fix) keeps its token: it is still the same record.
+    token = _form_token() or secrets.token_urlsafe(16)
+    return render_page("staff/consultation_form.html", form=form, errors=form.first_errors, form_token=token,
                        warnings=form.warnings, catalog=get_catalog(), vocab=vocabulary, **extra), status
+
+
+_FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def _form_token() -> str | None:
+    """The posted form's one-off token (see kiosk.staff.auth.remember_saved), if it has a sound one."""
+    token = request.form.get("form_token", "")
+    return token if _FORM_TOKEN.fullmatch(token) else None
+
+
+def _already_saved():
+    """The same form posted again (a second tap, a resubmit, a restored draft): no second record."""
+    record_id = saved_record(_form_token())
+    if record_id is None:
+        return None
+    flash(_("この記録はもう保存されています（番号 %(id)s）。", id=record_id))
+    return redirect(url_for("staff.home"), 303)
 
 
 def _defaults(help_request: dict | None = None) -> dict:
@@ -275,11 +317,14 @@ def new_consultation():
         if linked:
             values.update(handoff_code=linked["display_code"], topics=[linked["procedure_id"]])
         return _render_form(_consultation_form(data=values), mode="new", help_request=help_request)
+    if (done := _already_saved()) is not None:
+        return done
     form = _consultation_form(request.form)
     parsed = form.parse()
     if not parsed.ok:  # a warning to confirm is not an error: 200
         return _render_form(form, 400 if parsed.errors else 200, mode="new", help_request=help_request)
     consultation_id = record_consultation(db, g.user["id"], parsed, help_request["id"] if help_request else None)
+    remember_saved(_form_token(), consultation_id)
     if help_request:
         resolve(db, help_request["id"], g.user, current_site_id())
     flash(_("相談を記録しました（番号 %(id)s）。", id=consultation_id))
@@ -303,11 +348,14 @@ def edit_consultation(consultation_id: int):
     if request.method == "GET":
         data = record_as_form_data(row, current_app.config["TIMEZONE"])
         return _render_form(_consultation_form(data=data), mode="edit", record=row)
+    if (done := _already_saved()) is not None:
+        return done
     form = _consultation_form(request.form)
     parsed = form.parse()
     if not parsed.ok:
         return _render_form(form, 400 if parsed.errors else 200, mode="edit", record=row)
     update_consultation(get_db(), consultation_id, g.user["id"], parsed)
+    remember_saved(_form_token(), consultation_id)
     flash(_("記録を直しました（番号 %(id)s）。", id=consultation_id))
     return redirect(url_for("staff.consultations"), 303)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, g
+from flask import Flask, g, request
 
 from kiosk.web.errors import register_error_handlers
 from kiosk.web.template_helpers import (
@@ -26,6 +26,18 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; media-src 'self' blob:; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def set_cache_control(response) -> None:
+    """Nothing but the static assets is kept in a cache: pages on a shared screen, and downloads
+    (CSV, xlsx, PDF, the audit log) that hold the ward's records, are no-store. A response that
+    chose its own caching (the read-aloud audio of content text) keeps it, except a download."""
+    if request.endpoint == "static":
+        return
+    if response.headers.get("Content-Disposition", "").lower().startswith("attachment"):
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response.headers.setdefault("Cache-Control", "no-store")
 
 
 def init_web(app: Flask) -> None:
@@ -55,8 +67,7 @@ def init_web(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
-        if response.mimetype == "text/html":  # a shared screen's pages are never kept in a cache
-            response.headers.setdefault("Cache-Control", "no-store")
+        set_cache_control(response)
         response.vary.add("HX-Request")
         if "request_started" in g:  # server time, for benchmarks and the browser's dev tools
             elapsed = (time.perf_counter() - g.request_started) * 1000

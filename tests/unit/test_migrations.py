@@ -36,6 +36,18 @@ OLD_NAMES = [
 ]
 BOOKKEEPING = ("_migrations", "_sqlite_migrations")
 TODAYS_SET = kiosk_migrations.migrations  # before any test swaps in a trial set
+ALL_NAMES = [step.name for step in TODAYS_SET.pending(sqlite_utils.Database(memory=True))]
+LATER_NAMES = ALL_NAMES[len(OLD_NAMES):]  # released after the old runner was replaced
+
+
+@pytest.fixture
+def old_steps_only(monkeypatch):
+    """Only the steps the old runner knew: for what the carry-over alone does to its databases."""
+    trial = Migrations(MIGRATION_SET)
+    for step in TODAYS_SET.pending(sqlite_utils.Database(memory=True)):
+        if step.name in OLD_NAMES:
+            trial(name=step.name)(step.fn)
+    monkeypatch.setattr(kiosk_migrations, "migrations", trial)
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +137,7 @@ def assert_rollup_matches_the_consultations(db: sqlite_utils.Database) -> None:
     assert len(totals) == 8 and set(totals.values()) == {live}, totals
 
 
-def test_an_old_database_is_carried_over_with_nothing_rerun_and_nothing_lost(old_db_path):
+def test_an_old_database_is_carried_over_with_nothing_rerun_and_nothing_lost(old_db_path, old_steps_only):
     before, schema_before = fingerprints(old_db_path), schema(old_db_path)
     assert before["consultations"][0] == 10_000 and "_sqlite_migrations" not in before
     db = connect(old_db_path)
@@ -150,7 +162,8 @@ def test_an_old_database_is_carried_over_with_nothing_rerun_and_nothing_lost(old
     db.conn.close()
 
 
-def test_status_is_read_only_and_truthful_before_the_first_migrate(old_db_path, tmp_path, monkeypatch):
+def test_status_is_read_only_and_truthful_before_the_first_migrate(old_db_path, tmp_path, monkeypatch,
+                                                                   old_steps_only):
     before = fingerprints(old_db_path)
     db = connect(old_db_path)
     assert pending_migrations(db) == []
@@ -177,7 +190,7 @@ def test_the_app_starts_on_an_old_database_and_serves_a_consistent_rollup(old_db
     health = app.test_client().get("/healthz").get_json()
     assert health["database"] == {"ok": True, "pending_migrations": [], "ledger_entries": 204}
     db = connect(old_db_path)
-    assert [name for name, _ in history(db)] == OLD_NAMES
+    assert [name for name, _ in history(db)] == ALL_NAMES
     assert_rollup_matches_the_consultations(db)
 
     set_password(db, find_user(db, "coordinator")["id"], PASSWORD)
@@ -207,7 +220,7 @@ def test_the_app_starts_on_an_old_database_and_serves_a_consistent_rollup(old_db
     db.conn.close()
 
 
-def test_a_new_database_gets_the_schema_the_old_runner_made(old_db_path, tmp_path):
+def test_a_new_database_gets_the_schema_the_old_runner_made(old_db_path, tmp_path, old_steps_only):
     path = str(tmp_path / "new.db")
     db = connect(path)
     assert migrate(db) == OLD_NAMES
@@ -239,7 +252,7 @@ def test_the_frozen_0008_computes_the_search_text_the_old_code_stored(old_db_pat
         db.execute("insert into main.ledger_entries select * from old.ledger_entries")
         db.execute("update main.ledger_entries set search_text = null")
     db.execute("detach database old")
-    assert migrate(db) == OLD_NAMES[7:]
+    assert migrate(db) == ALL_NAMES[7:]
     old = sqlite_utils.Database(old_db_path)
     stored = {r["key"]: r["search_text"] for r in old.query("select key, search_text from ledger_entries")}
     computed = {r["key"]: r["search_text"] for r in db.query("select key, search_text from ledger_entries")}
@@ -252,7 +265,7 @@ def test_the_frozen_0010_builds_the_rollup_the_old_code_kept(old_db_path, tmp_pa
     db = connect(str(tmp_path / "new.db"))
     TODAYS_SET.apply(db, stop_before="0010_consultation_stats")
     copy_tables(db, old_db_path, skip={"consultation_stats", *BOOKKEEPING})
-    assert migrate(db) == ["0010_consultation_stats"]
+    assert migrate(db) == ["0010_consultation_stats", *LATER_NAMES]
     old = sqlite_utils.Database(old_db_path)
     assert nonzero_rollup(db) == nonzero_rollup(old)
     old.close()
@@ -284,19 +297,19 @@ def test_a_migration_that_raises_leaves_nothing_half_applied(old_db_path, tmp_pa
         migrate(db)
     assert not db.conn.in_transaction
     assert fingerprints(old_db_path) == before  # not even the carried-over history was kept
-    assert pending_migrations(db) == ["0011_fails_halfway"]
+    assert pending_migrations(db) == [*LATER_NAMES, "0011_fails_halfway"]
     db.conn.close()
 
-    # On a new database the whole run is one transaction: nothing of 0001–0010 stays either.
+    # On a new database the whole run is one transaction: nothing of the earlier steps stays either.
     new_path = str(tmp_path / "new.db")
     db = connect(new_path)
     with pytest.raises(RuntimeError, match="fails halfway"):
         migrate(db)
     assert user_tables(new_path) == []
-    assert pending_migrations(db) == [*OLD_NAMES, "0011_fails_halfway"]
+    assert pending_migrations(db) == [*ALL_NAMES, "0011_fails_halfway"]
 
     monkeypatch.setattr(kiosk_migrations, "migrations", set_with("0011_works", lambda db: None))
-    assert migrate(db) == [*OLD_NAMES, "0011_works"]
+    assert migrate(db) == [*ALL_NAMES, "0011_works"]
     db.conn.close()
 
 
@@ -331,9 +344,33 @@ def test_two_processes_migrating_at_once_apply_each_step_once(start, old_db_path
     for thread in threads:
         thread.join()
     assert errors == []
-    applied_once = ["0000_slow_start"] + ([] if start == "old" else OLD_NAMES)
+    applied_once = ["0000_slow_start"] + (LATER_NAMES if start == "old" else ALL_NAMES)
     assert sorted(results) == [[], applied_once]
-    expected = OLD_NAMES + ["0000_slow_start"] if start == "old" else applied_once
+    expected = OLD_NAMES + applied_once if start == "old" else applied_once
     assert [name for name, _ in history(connections[0])] == expected
     for db in connections:
         db.conn.close()
+
+
+def test_0011_gives_the_old_ledger_review_statuses_and_nothing_else_changes(old_db_path):
+    before = fingerprints(old_db_path)
+    db = connect(old_db_path)
+    old_rows = {r["key"]: r for r in db.query("select * from ledger_entries")}
+    assert migrate(db) == LATER_NAMES
+    after = fingerprints(old_db_path)
+    changed = {name for name in before if after.get(name) != before[name]}
+    assert changed == {"ledger_entries", "users"}  # columns added; every other table as it was
+    rows = {r["key"]: r for r in db.query("select * from ledger_entries")}
+    assert rows.keys() == old_rows.keys()
+    expected = {"abolished": "abolished", "never-required": "not-applicable", "kept": "kept-law"}
+    for key, row in rows.items():
+        old = old_rows[key]
+        assert {k: row[k] for k in old} == old  # nothing of the old row changed
+        status = expected[old["review_result"]]
+        if old["review_result"] == "kept" and "実印" in (old["seal_kind"] or ""):
+            status = "kept-registered-seal"
+        assert row["status"] == status, key
+        assert row["abolished_on"] == (old["reviewed_on"] if status == "abolished" else None)
+    assert {r["status"] for r in rows.values()} >= {"abolished", "not-applicable"}
+    assert all(r["department"] is None for r in db.query("select department from users"))
+    db.conn.close()

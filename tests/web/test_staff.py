@@ -22,6 +22,7 @@ ROUTES = [
     ("GET", "/staff/", "supporter"),
     ("GET", "/staff/help", "supporter"),
     ("POST", "/staff/site", "supporter"),
+    ("POST", "/staff/keepalive", "supporter"),
     ("POST", "/staff/help/1/claim", "supporter"),
     ("POST", "/staff/help/1/resolve", "supporter"),
     ("GET", "/staff/consultations", "supporter"),

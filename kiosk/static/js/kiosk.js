@@ -308,6 +308,297 @@
     });
   }
 
+  // --- staff: the idle sign-out warning --------------------------------------------------------
+  // The server says how long the session has left (data-staff-session-seconds on the page, the
+  // X-Staff-Session-Seconds header on every answer). Some time before the end a dialog offers
+  // 「続ける」 (a real request, so it counts as activity); typing pings too, at most every so
+  // often. At the end the page goes to the sign-in page, after its draft is safely kept.
+  var STAFF_SIGN_OUT_MARGIN_MS = 1500;  // the server rounds down: be sure it has ended first
+
+  function setUpStaffIdleWarning() {
+    var body = document.body;
+    var left = parseFloat(body.getAttribute("data-staff-session-seconds"));
+    var dialog = document.getElementById("staff-idle-dialog");
+    if (isNaN(left) || !dialog) return;
+    var warningMs = parseFloat(body.getAttribute("data-staff-idle-warning-seconds")) * 1000;
+    var keepaliveUrl = body.getAttribute("data-staff-keepalive-url");
+    var signinUrl = body.getAttribute("data-staff-signin-url");
+    var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+    var count = dialog.querySelector("[data-staff-idle-count]");
+    var pingEveryMs = Math.min(60, Math.max(1, left / 4)) * 1000;
+    var deadline = Date.now() + left * 1000, lastPing = Date.now(), continuing = false, ended = false, timer;
+
+    function heard(seconds) {
+      if (!isNaN(seconds)) deadline = Date.now() + seconds * 1000;
+    }
+    function keepalive() {
+      lastPing = Date.now();
+      if (!window.fetch) return Promise.resolve();
+      return fetch(keepaliveUrl, { method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin",
+        redirect: "manual" }).then(function (response) {
+        if (response.status === 204) heard(parseFloat(response.headers.get("X-Staff-Session-Seconds")));
+        else if (response.type === "opaqueredirect") signOut();  // to sign-in: the session has ended
+      }, function () { /* no network: the deadline stands */ });
+    }
+    function signOut() {
+      if (ended) return;
+      ended = true;
+      clearInterval(timer);
+      if (dialog.open) dialog.close();
+      keepStaffDraftsAtSignOut().then(function () { window.location.assign(signinUrl); });
+    }
+    function tick() {
+      var remaining = deadline - Date.now();
+      if (remaining <= -STAFF_SIGN_OUT_MARGIN_MS) { signOut(); return; }
+      if (remaining <= warningMs && !continuing) {
+        count.textContent = String(Math.max(Math.ceil(remaining / 1000), 0));
+        if (!dialog.open) dialog.showModal();
+      } else if (remaining > warningMs && dialog.open) {
+        dialog.close();  // another request (another tab, an action) gave the session more time
+      }
+    }
+    ["pointerdown", "keydown", "input"].forEach(function (name) {
+      document.addEventListener(name, function () {
+        if (!dialog.open && !ended && Date.now() - lastPing > pingEveryMs) keepalive();
+      }, { passive: true });
+    });
+    dialog.querySelector("[data-staff-idle-continue]").addEventListener("click", function () {
+      continuing = true;
+      dialog.close();
+      keepalive().then(function () { continuing = false; });
+    });
+    dialog.addEventListener("cancel", function (event) { event.preventDefault(); });  // Esc is not 「続ける」
+    document.addEventListener("htmx:afterRequest", function (event) {
+      var xhr = event.detail.xhr;
+      if (xhr && xhr.getResponseHeader) heard(parseFloat(xhr.getResponseHeader("X-Staff-Session-Seconds")));
+    });
+    timer = setInterval(tick, 500);  // an interval, not one long timeout: a tablet that slept catches up
+  }
+
+  // --- staff: drafts of a form kept on the tablet ----------------------------------------------
+  // A form marked data-staff-draft is kept, as it is typed, in this tab's sessionStorage (gone when
+  // the tab closes), encrypted (AES-GCM) with the key the server gives this person's pages: after
+  // an idle sign-out nobody can read it, and the same person signing in again gets it back. Where
+  // the browser has no WebCrypto (a page not served over HTTPS or from localhost) it is kept
+  // unencrypted in the tab. A draft never holds a 個人番号, is dropped once its form is saved
+  // (data-staff-saved-forms), on 「やめる」 and on sign-out, and after a day.
+  var DRAFT_PREFIX = "kiosk-staff-draft:";
+  var DRAFT_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+  var draftSaving = Promise.resolve();  // writes one after another; sign-out waits for the last
+  var forgetDraftKey = function () {};
+
+  function draftStorage() {
+    try { return window.sessionStorage; } catch (error) { return null; }  // storage switched off
+  }
+  function draftNames(owner) {
+    var storage = draftStorage(), names = [];
+    if (!storage) return names;
+    for (var i = 0; i < storage.length; i++) {
+      var name = storage.key(i);
+      if (name && name.indexOf(DRAFT_PREFIX + (owner ? owner + ":" : "")) === 0) names.push(name);
+    }
+    return names;
+  }
+  function readDraft(name) {
+    var storage = draftStorage();
+    try { return JSON.parse(storage.getItem(name)); } catch (error) { return null; }
+  }
+
+  // Mirrors kiosk.staff.personal_data.find_mynumbers: 12 digits in one group or 4-4-4, with a
+  // valid check digit, however typed (full-width, spaces, hyphens). The server refuses them on
+  // save anyway; this keeps them out of the tablet's storage.
+  var MYNUMBER_SEPARATORS = " \t\n\r\u3000-\u2010\u2011\u2012\u2013\u2014\u2015\u30fc\u2212_.,/\u30fb\u3001\u301c~()\uff08\uff09[]\uff3b\uff3d";
+  var FORMAT_CHAR = null, DECIMAL_DIGIT = null;
+  try { FORMAT_CHAR = new RegExp("\\p{Cf}", "u"); DECIMAL_DIGIT = new RegExp("\\p{Nd}", "u"); } catch (error) { /* old engine */ }
+
+  function asciiDigits(text) {
+    var out = "";
+    Array.from(text.normalize("NFKC")).forEach(function (ch) {
+      if (FORMAT_CHAR && FORMAT_CHAR.test(ch)) return;
+      if (DECIMAL_DIGIT && DECIMAL_DIGIT.test(ch) && !(ch >= "0" && ch <= "9")) {
+        var code = ch.codePointAt(0), value = 0;  // digits come in runs of ten from zero
+        while (value < 9 && DECIMAL_DIGIT.test(String.fromCodePoint(code - value - 1))) value += 1;
+        ch = String(value);
+      }
+      out += ch;
+    });
+    return out;
+  }
+  function mynumberCheckDigit(firstEleven) {
+    var total = 0;
+    for (var n = 1; n <= 11; n++) total += Number(firstEleven[11 - n]) * (n <= 6 ? n + 1 : n - 5);
+    var remainder = total % 11;
+    return remainder <= 1 ? 0 : 11 - remainder;
+  }
+  function digitRuns(text) {
+    var runs = [], groups = [], current = null;
+    for (var i = 0; i <= text.length; i++) {
+      var ch = i < text.length ? text[i] : "\u0000";
+      if (ch >= "0" && ch <= "9") {
+        if (!current) current = { digits: "", start: i };
+        current.digits += ch;
+        continue;
+      }
+      if (current) { current.end = i; groups.push(current); current = null; }
+      if (groups.length && MYNUMBER_SEPARATORS.indexOf(ch) >= 0) continue;
+      if (groups.length) runs.push(groups);
+      groups = [];
+    }
+    return runs;
+  }
+  function withoutMyNumbers(text) {
+    var normalised = asciiDigits(text), cuts = [];
+    digitRuns(normalised).forEach(function (groups) {
+      for (var start = 0; start < groups.length; start++) {
+        [[12], [4, 4, 4]].forEach(function (grouping) {
+          var span = groups.slice(start, start + grouping.length);
+          if (span.map(function (g) { return g.digits.length; }).join() !== grouping.join()) return;
+          var digits = span.map(function (g) { return g.digits; }).join("");
+          if (mynumberCheckDigit(digits.slice(0, 11)) === Number(digits[11])) {
+            cuts.push([span[0].start, span[span.length - 1].end]);
+          }
+        });
+      }
+    });
+    if (!cuts.length) return text;
+    cuts.sort(function (a, b) { return a[0] - b[0]; });
+    var kept = "", from = 0;
+    cuts.forEach(function (cut) {  // windows may overlap (4-4-4-4 holding two numbers)
+      if (cut[0] > from) kept += normalised.slice(from, cut[0]);
+      from = Math.max(from, cut[1]);
+    });
+    return kept + normalised.slice(from);
+  }
+
+  function toBase64(bytes) {
+    var text = "";
+    new Uint8Array(bytes).forEach(function (b) { text += String.fromCharCode(b); });
+    return btoa(text);
+  }
+  function fromBase64(text) {
+    var binary = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4));
+    return Uint8Array.from(binary, function (ch) { return ch.charCodeAt(0); });
+  }
+
+  function formEntries(form) {
+    var entries = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrf_token" && typeof value === "string") entries.push([name, withoutMyNumbers(value)]);
+    });
+    return entries;
+  }
+  function fillForm(form, entries) {
+    var byName = {};
+    entries.forEach(function (entry) { (byName[entry[0]] = byName[entry[0]] || []).push(entry[1]); });
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (!field.name || field.name === "csrf_token" || field.type === "submit" || field.type === "button") return;
+      var values = byName[field.name] || [];
+      if (field.type === "checkbox" || field.type === "radio") field.checked = values.indexOf(field.value) >= 0;
+      else if (values.length) field.value = values.shift();
+      else if (field.type !== "hidden") field.value = "";
+    });
+  }
+
+  function setUpStaffDrafts() {
+    var body = document.body;
+    var saved = (body.getAttribute("data-staff-saved-forms") || "").split(" ").filter(Boolean);
+    dropOldStaffDrafts(saved);
+    var kept = document.querySelector("[data-staff-draft-kept]");
+    if (kept && draftNames().length) kept.hidden = false;  // the sign-in page: nothing was lost
+    document.querySelectorAll("form[data-staff-sign-out]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        var storage = draftStorage();
+        draftNames(form.getAttribute("data-draft-owner")).forEach(function (name) { storage.removeItem(name); });
+      });
+    });
+    var form = document.querySelector("form[data-staff-draft]");
+    var storage = draftStorage();
+    if (!form || !storage) return;
+    var owner = form.getAttribute("data-draft-owner");
+    var rawKey = form.getAttribute("data-draft-key");
+    form.removeAttribute("data-draft-key");  // in this script's hands only, not in the page
+    var action = new URL(form.action, window.location.href);
+    var name = DRAFT_PREFIX + owner + ":" + action.pathname + action.search;
+    var subtle = window.crypto && window.crypto.subtle;
+    var key = subtle ? subtle.importKey("raw", fromBase64(rawKey), "AES-GCM", false, ["encrypt", "decrypt"]) : null;
+    var tokenField = form.querySelector("input[name=form_token]");
+    var label = new TextEncoder().encode(name);  // a draft cannot be moved to another form's name
+    forgetDraftKey = function () { key = null; };
+
+    function save() {
+      var entries = formEntries(form), token = tokenField ? tokenField.value : "";
+      draftSaving = draftSaving.then(function () {
+        if (!subtle) return storage.setItem(name, JSON.stringify({ token: token, at: Date.now(), plain: entries }));
+        if (!key) return null;  // signed out: nothing more is written
+        var iv = window.crypto.getRandomValues(new Uint8Array(12));
+        return key.then(function (cryptoKey) {
+          return subtle.encrypt({ name: "AES-GCM", iv: iv, additionalData: label }, cryptoKey,
+            new TextEncoder().encode(JSON.stringify(entries)));
+        }).then(function (sealed) {
+          storage.setItem(name, JSON.stringify({ token: token, at: Date.now(), iv: toBase64(iv), data: toBase64(sealed) }));
+        });
+      }).catch(function () { /* a full storage or a refused key: the form itself still works */ });
+      return draftSaving;
+    }
+    function open(draft) {
+      if (draft.plain) return Promise.resolve(draft.plain);
+      if (!key) return Promise.reject(new Error("no key"));
+      return key.then(function (cryptoKey) {
+        return subtle.decrypt({ name: "AES-GCM", iv: fromBase64(draft.iv), additionalData: label }, cryptoKey,
+          fromBase64(draft.data));
+      }).then(function (plain) { return JSON.parse(new TextDecoder().decode(plain)); });
+    }
+
+    var draft = readDraft(name);
+    // The same token as this page's form: the server showed the posted form again (an error to
+    // fix), so what is on the page is the draft already.
+    if (draft && (!tokenField || draft.token !== tokenField.value)) {
+      open(draft).then(function (entries) {
+        fillForm(form, entries);
+        var status = document.querySelector("[data-staff-draft-restored]");
+        if (status) {
+          var notice = document.createElement("p");
+          notice.className = "k-notice k-notice--info";
+          notice.textContent = status.getAttribute("data-staff-draft-restored");
+          status.appendChild(notice);
+        }
+      }, function () { /* another person's key, or a sign-out since: unreadable, left to expire */ });
+    }
+
+    form.addEventListener("input", save);
+    form.addEventListener("change", save);
+    document.querySelectorAll("[data-staff-draft-discard]").forEach(function (link) {
+      link.addEventListener("click", function () { storage.removeItem(name); });
+    });
+    // Kept before it is sent: if the session has ended meanwhile, the answer is the sign-in page
+    // and the draft comes back after it. A second tap while the first is on its way does nothing.
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (form.getAttribute("data-sending")) return;
+      form.setAttribute("data-sending", "1");
+      form.querySelectorAll("button[type=submit]").forEach(function (b) { b.setAttribute("aria-disabled", "true"); });
+      save().then(function () { HTMLFormElement.prototype.submit.call(form); });
+    });
+    window.addEventListener("pageshow", function (event) {
+      if (!event.persisted) return;  // back to this page from the history: it may be sent again
+      form.removeAttribute("data-sending");
+      form.querySelectorAll("button[type=submit]").forEach(function (b) { b.removeAttribute("aria-disabled"); });
+    });
+  }
+
+  function dropOldStaffDrafts(savedTokens) {
+    var storage = draftStorage();
+    draftNames().forEach(function (name) {
+      var draft = readDraft(name);
+      if (!draft || savedTokens.indexOf(draft.token) >= 0 || !(Date.now() - draft.at < DRAFT_MAX_AGE_MS)) {
+        storage.removeItem(name);
+      }
+    });
+  }
+  function keepStaffDraftsAtSignOut() {
+    return draftSaving.then(function () { forgetDraftKey(); });
+  }
+
   // Forms that must be sent once (printing a sheet): a second tap while the first is on its way
   // is ignored.
   document.addEventListener("submit", function (event) {
@@ -322,6 +613,8 @@
     setUpScanner();
     setUpKeyboards(document);
     setUpIdleTimeout();
+    setUpStaffDrafts();
+    setUpStaffIdleWarning();
     setUpSpeech();
   });
   document.addEventListener("htmx:load", function (event) {
