@@ -1,0 +1,1 @@
+"""The seal review (押印見直し) as the task force runs it: statuses, progress, updates, exports."""
