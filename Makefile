@@ -12,7 +12,7 @@ DEBIAN_RUN  := fonts-morisawa-bizud-gothic fonts-noto-cjk fonts-noto-core libpan
                libharfbuzz-subset0 cups-client
 DEBIAN_TEST := chromium poppler-utils zbar-tools cups cups-client cups-filters
 
-.PHONY: run test setup test-setup lint messages translations vendor bench clean
+.PHONY: run test setup test-setup lint messages translations vendor bench bundle clean
 
 run: setup
 	$(KIOSK) db migrate
@@ -79,10 +79,19 @@ bench: setup test-setup
 	$(BIN)/python bench/startup_and_seal_free.py
 	$(BIN)/python bench/kiosk_chat.py
 	$(BIN)/python bench/consultation_load.py
+	$(BIN)/python bench/offline_sync.py
 	$(BIN)/python bench/sheet_render.py
 	$(BIN)/python bench/stats_dashboard.py
 	$(BIN)/python bench/reading_aids.py
 	$(BIN)/python bench/review_progress.py
+	$(BIN)/python bench/worker_pool.py
+	$(BIN)/python bench/request_log.py
+	$(BIN)/python bench/assistant_quality.py
+
+# dist/tetsuzuki-kiosk-<version>/ and its .tar.gz: installs with no network (docs/deploying.md).
+# For a Windows server: BUNDLE_FLAGS="--platform win_amd64 --python-version 3.12" make bundle
+bundle: setup
+	$(BIN)/python scripts/make_bundle.py dist $(BUNDLE_FLAGS)
 
 clean:
-	rm -rf $(VENV) .make node_modules $(VENDOR) instance
+	rm -rf $(VENV) .make node_modules $(VENDOR) instance dist build

@@ -104,6 +104,9 @@ def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["DATABASE"]:
         app.config["DATABASE"] = str(Path(app.instance_path) / "kiosk.db")
+    instance_content = Path(app.instance_path) / "content"
+    if "CONTENT_DIR" not in settings.model_fields_set and instance_content.is_dir():
+        app.config["CONTENT_DIR"] = str(instance_content)  # the ward's own copy, made by `kiosk init`
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(app.instance_path)
     if not app.config["SPEECH_CACHE_DIR"]:
@@ -117,6 +120,11 @@ def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
 
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    from kiosk.logs import init_logging
+
+    # Outermost: every request gets its id and its access line. Commands (cli) print their own
+    # words: the log handler is the server's (warnings still reach standard error).
+    init_logging(app, handler=not cli)
 
     db.init_app(app)
     if not cli:
@@ -124,10 +132,13 @@ def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
         _start_session_purger(app)
     i18n.init_app(app)
     catalog.init_app(app, strict=not cli)
+    from kiosk import workers
+
+    workers.init_app(app)  # sheets and speech in worker processes (started on first use)
     csrf.init_app(app)
     auth.init_app(app)
 
-    from kiosk.views import admin, kiosk, public, review, staff, stats
+    from kiosk.views import admin, kiosk, public, review, staff, staff_offline, stats
     from kiosk.web.hooks import init_web
     from kiosk.web.urls import IdConverter
 
@@ -136,6 +147,7 @@ def create_app(config: dict | None = None, *, cli: bool = False) -> Flask:
     app.register_blueprint(kiosk.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(staff_offline.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(stats.bp)
     app.register_blueprint(review.bp)

@@ -18,6 +18,7 @@ from kiosk.catalog import ContentError, get_catalog, get_search_index, reload_ca
 from kiosk.catalog.ledger import LedgerFileError, import_ledger_file
 from kiosk.consultations import vocabulary
 from kiosk.db import connect
+from kiosk.instance import init_command
 from kiosk.migrations import db_cli, migrate
 from kiosk.settings import SettingsError, load_settings
 from kiosk.storage import StorageError
@@ -119,19 +120,21 @@ def serve_command(host: str | None, port: int | None) -> None:
         raise SystemExit(1) from None
 
 
-@click.command("ask", help="Ask the assistant's search, as a resident would type. With no QUERY, "
-                           "reads one query per line from standard input.")
-@click.option("--lang", default="ja", show_default=True, help="Interface language of the answer.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per query, one per line.")
+@click.command("ask", help="Ask the assistant as a resident would type, through the kiosk's own search. "
+                           "With no QUERY, reads one query per line from standard input.")
+@click.option("--lang", default="ja", show_default=True, help="The screen's language, as on the kiosk.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per query, one per line: what the "
+                                                     "kiosk would do (action, id or candidates in order).")
 @click.argument("query", required=False)
 def ask_command(lang: str, as_json: bool, query: str | None) -> None:
+    from kiosk.assistant.understanding import understand
     from kiosk.i18n.locales import LOCALE_CODES
 
     if lang not in LOCALE_CODES:
         raise click.BadParameter(f"one of {', '.join(LOCALE_CODES)}", param_hint="--lang")
     migrate(connect(current_app.config["DATABASE"]))  # the index reads the ledger table
     try:
-        index = get_search_index()
+        get_search_index()
     except ContentError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(1) from None
@@ -142,14 +145,13 @@ def ask_command(lang: str, as_json: bool, query: str | None) -> None:
     for text in queries:
         if not text.strip():
             continue
-        result = index.search(text.strip()[:200])  # as the kiosk's input field allows
+        understanding = understand(text.strip()[:200], lang)  # as the kiosk's input field allows
         if as_json:
-            click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+            click.echo(json.dumps(understanding.as_json(), ensure_ascii=False))
             continue
-        verdict = "confident" if result.confident else "not sure"
-        click.echo(f"{result.query}: {verdict}")
-        for match in result.matches[:5]:
-            click.echo(f"  {match.score:5.2f}  {match.id}  {titles.get(match.id, match.title)}")
+        click.echo(f"{understanding.text}: {understanding.action} (typed in {understanding.language})")
+        for match in understanding.matches[:5]:
+            click.echo(f"  {match.score:5.2f}  {match.kind:9} {match.id}  {titles.get(match.id, match.title)}")
 
 
 @click.group("device", help="Kiosks and tablets: list them, make enrollment links.")
@@ -186,6 +188,79 @@ def device_enroll_link_command(device_id: int, base_url: str | None) -> None:
     token = create_enrollment_token(db, device_id)
     base_url = (base_url or f"http://{current_app.config['HOST']}:{current_app.config['PORT']}").rstrip("/")
     click.echo(f"{base_url}/enroll/{token}")
+
+
+def export_datasette_command(folder: str) -> None:
+    from kiosk.audit import audit
+    from kiosk.db import transaction
+    from kiosk.i18n.locales import using_locale
+    from kiosk.stats.datasette import LOOKUPS, DatasetteExportError, export_datasette
+    from kiosk.stats.rollup import sync_rollup_to_timezone
+
+    db = connect(current_app.config["DATABASE"])
+    migrate(db)
+    sync_rollup_to_timezone(db, current_app.config["TIMEZONE"])  # as the server does at start
+    # The labels as the dashboard shows them, in Japanese (Babel needs a request).
+    with current_app.test_request_context(), using_locale("ja"):
+        labels = {table: {code: str(label) for code, label in getattr(vocabulary, name).items()}
+                  for table, (name, _) in LOOKUPS.items()}
+        topics = {code: str(label) for code, label in vocabulary.GENERAL_TOPICS.items()}
+        try:
+            topics.update({pid: proc.title for pid, proc in get_catalog().procedures.items()})
+        except ContentError:
+            click.echo("warning: content has problems; procedure topics have no labels", err=True)
+    try:
+        counts = export_datasette(db, folder, labels, topics)
+        with transaction(db):
+            audit(db, None, "export", "cli:datasette", None, None, {"tables": counts})
+    except DatasetteExportError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(1) from None
+    finally:
+        db.conn.close()
+    click.echo(f"Wrote {folder}: {counts.get('consultations', 0)} consultations in {len(counts)} tables, "
+               f"with metadata.json; open it with `datasette {folder}`")
+
+
+@db_cli.command("restore", help="Replace the live database with the backup PATH, after checking it (integrity, "
+                                "a kiosk database, not from a newer version). The current one is kept beside itself.")
+@click.argument("path", type=click.Path())
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--no-keep", "no_keep", is_flag=True, help="Do not keep a copy of the current database first.")
+def restore_command(path: str, yes: bool, no_keep: bool) -> None:
+    import os
+
+    import sqlite_utils
+
+    from kiosk.db import RestoreError, restore, transaction
+    from kiosk.migrations import HISTORY_TABLE, LEGACY_HISTORY_TABLE, migrations
+    from kiosk.stats.rollup import sync_rollup_to_timezone
+
+    live = current_app.config["DATABASE"]
+    if not yes:
+        click.confirm(f"Replace {live} with {path}?", abort=True, err=True)
+    known = {m.name for m in migrations.pending(sqlite_utils.Database(memory=True))}  # every step
+    try:
+        result = restore(path, live, history_tables=(HISTORY_TABLE, LEGACY_HISTORY_TABLE), known_steps=known,
+                         keep_previous=not no_keep)
+    except RestoreError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        raise SystemExit(1) from None
+    db = connect(live)
+    try:
+        applied = migrate(db)  # an older backup gets the steps added since
+        sync_rollup_to_timezone(db, current_app.config["TIMEZONE"])
+        with transaction(db):  # running servers rebuild their search index from the restored ledger
+            db.execute("insert into settings (name, value, updated_at) values ('ledger_generation', ?, "
+                       "strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now')) on conflict(name) do update set "
+                       "value = excluded.value, updated_at = excluded.updated_at", [os.urandom(16).hex()])
+    finally:
+        db.conn.close()
+    if result.previous:
+        click.echo(f"Kept the previous database as {result.previous}")
+    click.echo(f"Restored {result.source} into {live} ({result.size:,} bytes, integrity {result.integrity}"
+               + (f"; applied {len(applied)} migration(s)" if applied else "") + ")")
+    click.echo("Restart the kiosk service so that every server starts from the restored data.")
 
 
 def register_commands(app: Flask) -> None:
@@ -232,11 +307,13 @@ main = KioskGroup(
     help="手続きサポート kiosk: content, ledger, database, demo data and the server.",
 )
 main.add_command(serve_command)
+main.add_command(init_command)
 
 
 @click.command("export", help="Export statistics like the dashboard's downloads: consultations (CSV), "
-                              "table NAME (CSV), xlsx, or report (PDF). Written to the audit log.")
-@click.argument("what", type=click.Choice(["consultations", "table", "xlsx", "report"]))
+                              "table NAME (CSV), xlsx, or report (PDF); or datasette PATH, a copy of the "
+                              "statistics tables for Datasette. Written to the audit log.")
+@click.argument("what", type=click.Choice(["consultations", "table", "xlsx", "report", "datasette"]))
 @click.argument("name", required=False)
 @click.option("--fy", "fiscal_year", default=None, help="Fiscal year (April–March), e.g. 2026. Default: this one.")
 @click.option("--quarter", default=None, help="Fiscal quarter, e.g. 2026-Q3 (instead of --fy).")
@@ -245,15 +322,32 @@ main.add_command(serve_command)
 @click.option("--site", "site_id", type=int, default=None)
 @click.option("--channel", default=None)
 @click.option("--encoding", type=click.Choice(["utf-8", "cp932"]), default="utf-8", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), required=True)
-def export_command(what, name, fiscal_year, quarter, month, everything, site_id, channel, encoding,
+@click.option("--codes", is_flag=True, help="Codes as stored and shares as fractions, for other systems "
+                                             "(default: headers and values in Japanese, shares as percentages).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="The file to write (not for datasette).")
+def export_command(what, name, fiscal_year, quarter, month, everything, site_id, channel, encoding, codes,
                    output) -> None:
+    if what == "datasette":
+        if not name or output:
+            raise click.UsageError("kiosk export datasette PATH: give the folder to write as PATH, no --output")
+        export_datasette_command(name)
+        return
+    if not output:
+        raise click.UsageError("Missing option '--output' / '-o'.")
 
     from kiosk.audit import audit
     from kiosk.db import transaction
     from kiosk.spreadsheets import stream_csv
     from kiosk.stats.dashboard import Filters, build_dashboard, staff_names, targets_from
-    from kiosk.stats.exports import EXPORT_COLUMNS, aggregate_tables, consultation_rows, write_xlsx
+    from kiosk.stats.exports import (
+        aggregate_tables,
+        consultation_headers,
+        consultation_rows,
+        csv_text,
+        readable_consultation_rows,
+        readable_tables,
+        write_xlsx,
+    )
     from kiosk.stats.periods import Period, StatisticsTimezoneError, parse_period, ward_today
     from kiosk.stats.report import render_report_pdf
     from kiosk.stats.rollup import sync_rollup_to_timezone
@@ -280,7 +374,10 @@ def export_command(what, name, fiscal_year, quarter, month, everything, site_id,
     # Labels go through Babel, which works in a request: give the command one.
     with current_app.test_request_context(), open(output, "wb") as out:
         if what == "consultations":
-            for piece in stream_csv(consultation_rows(db, filters, timezone=timezone), EXPORT_COLUMNS, encoding):
+            rows = consultation_rows(db, filters, timezone=timezone)
+            if not codes:
+                rows = readable_consultation_rows(rows, get_catalog(), timezone=timezone)
+            for piece in stream_csv(rows, consultation_headers(codes), encoding):
                 out.write(piece)
         else:
             data = build_dashboard(db, filters, targets, today, timezone=timezone)
@@ -289,10 +386,11 @@ def export_command(what, name, fiscal_year, quarter, month, everything, site_id,
             if what == "table":
                 if name not in tables:
                     raise click.BadParameter(f"one of {', '.join(tables)}", param_hint="NAME")
-                for piece in stream_csv(tables[name][1], tables[name][0], encoding):
+                header, rows = tables[name] if codes else readable_tables({name: tables[name]}).popitem()[1]
+                for piece in stream_csv(rows if codes else csv_text(rows), header, encoding):
                     out.write(piece)
             elif what == "xlsx":
-                out.write(write_xlsx(tables))
+                out.write(write_xlsx(tables if codes else readable_tables(tables)))
             else:
                 out.write(render_report_pdf(data=data, tables=tables, vocab=vocabulary, site_name=None, today=today))
     with transaction(db):

@@ -161,5 +161,90 @@ def backup(db: sqlite_utils.Database, target: str | os.PathLike, *, force: bool 
     return BackupResult(str(target), size, integrity)
 
 
+class RestoreError(Exception):
+    """A restore that was refused or failed; one line naming the file. The live database is as it was."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RestoreResult:
+    source: str
+    target: str
+    previous: str | None  # the copy of the database as it was before, if there was one
+    size: int
+    integrity: str
+
+
+def _open_backup(source: Path, live: str) -> sqlite3.Connection:
+    if not source.is_file():
+        raise RestoreError(f"{source}: no such file")
+    if _is_live_file(source, live):
+        raise RestoreError(f"{source}: is the live database itself; give a backup file")
+    with source.open("rb") as handle:
+        if handle.read(16) != b"SQLite format 3\x00":
+            raise RestoreError(f"{source}: is not an SQLite database")
+    try:  # read only: a restore never writes its source (nor creates -wal files beside it)
+        return sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise RestoreError(f"{source}: cannot be opened ({exc})") from None
+
+
+def _check_backup(conn: sqlite3.Connection, source: Path, history_tables: tuple[str, ...],
+                  known_steps: set[str]) -> str:
+    """The source must be sound and a kiosk database no newer than this code."""
+    try:
+        integrity = _integrity(conn)
+        if integrity != "ok":
+            raise RestoreError(f"{source}: failed its integrity check ({integrity}); nothing was restored")
+        tables = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
+        present = [name for name in history_tables if name in tables]
+        if not present:
+            raise RestoreError(f"{source}: is not a kiosk database (it has no {history_tables[0]} table)")
+        steps = {row[0] for name in present for row in conn.execute(f"select name from {name}")}
+    except sqlite3.DatabaseError as exc:  # damaged beyond what integrity_check reports
+        raise RestoreError(f"{source}: failed its integrity check ({exc}); nothing was restored") from None
+    newer = sorted(steps - known_steps)
+    if newer:
+        raise RestoreError(f"{source}: was made by a newer version of the kiosk (unknown migrations "
+                           f"{', '.join(newer)}); install that version to restore it")
+    return integrity
+
+
+def restore(source: str | os.PathLike, live: str, *, history_tables: tuple[str, ...], known_steps: set[str],
+            keep_previous: bool = True) -> RestoreResult:
+    """Replace the live database with the backup ``source``, after checking it (PRAGMA
+    integrity_check, a kiosk database, no newer than this code). The live database is first backed
+    up beside itself (``<name>.before-restore-<UTC time>``), then overwritten page by page with
+    SQLite's backup API under its write lock, so a server still serving it sees the restored data
+    from its next transaction; the result is checked again."""
+    source = Path(source)
+    conn = _open_backup(source, live)
+    previous = None
+    try:
+        integrity = _check_backup(conn, source, history_tables, known_steps)
+        if keep_previous and os.path.isfile(live):
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+            try:
+                current = connect(live)
+                try:
+                    previous = backup(current, f"{live}.before-restore-{stamp}").path
+                finally:
+                    current.conn.close()
+            except (BackupError, sqlite3.Error) as exc:
+                raise RestoreError(f"{live}: cannot keep a copy of the current database first ({exc}); "
+                                   "nothing was restored (use --no-keep to restore without one)") from None
+        target = connect(live)
+        try:
+            conn.backup(target.conn)
+            integrity = _integrity(target.conn)
+        except sqlite3.Error as exc:
+            raise RestoreError(f"{live}: the restore failed ({exc})" + (
+                f"; the previous database is in {previous}" if previous else "")) from None
+        finally:
+            target.conn.close()
+    finally:
+        conn.close()
+    return RestoreResult(str(source), live, previous, os.path.getsize(live), integrity)
+
+
 def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_db)

@@ -16,10 +16,12 @@ lost, and the previous release still finds its own record there if it has to be 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import sqlite3
 import unicodedata
+from pathlib import Path
 
 import click
 import sqlite_utils
@@ -380,6 +382,36 @@ def _m0011(db: sqlite_utils.Database) -> None:
     db.table("users").add_column("department", str)
 
 
+@migrations(name="0012_tablet_submissions")
+def _m0012(db: sqlite_utils.Database) -> None:
+    # Records a staff tablet made offline and sent later (kiosk.consultations.tablet_sync): one row
+    # per tablet-made id, the primary key, so a resend, even two at once, can never store a record twice.
+    db.table("tablet_submissions").create({
+        "client_id": str, "staff_id": int, "content_hash": str, "consultation_id": int,
+        "made_at": str, "received_at": str,
+    }, pk="client_id", not_null={"staff_id", "content_hash", "consultation_id", "received_at"},
+        foreign_keys=[("staff_id", "users", "id"), ("consultation_id", "consultations", "id")])
+
+
+@migrations(name="0013_kiosk_events_by_session")
+def _m0013(db: sqlite_utils.Database) -> None:
+    # The help queue shows the guide step a calling resident was on: found by the session's events.
+    db.table("kiosk_events").create_index(["session_ref", "event"], if_not_exists=True)
+
+
+@migrations(name="0014_ledger_search")
+def _m0014(db: sqlite_utils.Database) -> None:
+    # The assistant's search over the seal-review ledger, kept here instead of in every process's
+    # memory (kiosk.catalog.ledger_index fills it at import; empty here, built once on start-up).
+    db.execute("create table ledger_search_rows (key text primary key, name text not null, "
+               "name_key text not null, fields text not null)")
+    db.execute("create index ledger_search_rows_name_key on ledger_search_rows (name_key)")
+    # WITHOUT ROWID: the postings are their primary key, stored once (not a table and an index)
+    db.execute("create table ledger_search_terms (term text not null, key text not null, "
+               "primary key (term, key)) without rowid")
+    db.execute("create table ledger_search_counts (term text primary key, df integer not null) without rowid")
+
+
 def _legacy_history(db: sqlite_utils.Database) -> list[dict]:
     if not db.table(LEGACY_HISTORY_TABLE).exists():
         return []
@@ -434,7 +466,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     return [m.name for m in pending]
 
 
-@click.group("db", help="Database: migrate, status, backup.")
+@click.group("db", help="Database: migrate, status, backup, restore.")
 def db_cli() -> None:
     pass
 
@@ -466,7 +498,15 @@ def status_command() -> None:
                                "Refuses an existing PATH unless --force.")
 @click.argument("path", type=click.Path())
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
-def backup_command(path: str, force: bool) -> None:
+@click.option("--timestamp", is_flag=True,
+              help="Add the UTC time to PATH's name (kiosk.db: kiosk-20261203T020000Z.db): for a timer.")
+@click.option("--keep", type=click.IntRange(min=1), default=None,
+              help="With --timestamp: then delete all but the newest N such backups beside it.")
+def backup_command(path: str, force: bool, timestamp: bool, keep: int | None) -> None:
+    if keep and not timestamp:
+        raise click.BadParameter("only with --timestamp", param_hint="--keep")
+    if timestamp:
+        path = str(timestamped(path, dt.datetime.now(dt.UTC)))
     live = current_app.config["DATABASE"]
     if not os.path.isfile(live):  # connecting would create an empty database and back that up
         click.echo(f"{live}: the database does not exist; nothing to back up", err=True)
@@ -484,3 +524,26 @@ def backup_command(path: str, force: bool) -> None:
     finally:
         db.conn.close()
     click.echo(f"Backed up {live} to {result.path} ({result.size:,} bytes, integrity {result.integrity})")
+    if keep:
+        for removed in prune_backups(Path(result.path), keep):
+            click.echo(f"Deleted the older backup {removed}")
+
+
+TIMESTAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+def timestamped(path: str, moment: dt.datetime) -> Path:
+    path = Path(path)
+    return path.with_name(f"{path.stem}-{moment.strftime(TIMESTAMP_FORMAT)}{path.suffix}")
+
+
+def prune_backups(newest: Path, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` newest backups named like ``newest`` (stem-<UTC time>.suffix)."""
+    stem = newest.stem.rsplit("-", 1)[0]
+    pattern = re.compile(rf"{re.escape(stem)}-\d{{8}}T\d{{6}}Z{re.escape(newest.suffix)}")
+    backups = sorted(p for p in newest.parent.iterdir() if pattern.fullmatch(p.name))  # the name sorts by time
+    removed = backups[:-keep]
+    for old in removed:
+        old.unlink()
+    return removed
+

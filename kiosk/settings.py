@@ -18,7 +18,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+# A checkout (or an editable install) keeps content/ and translations/ beside the package; a wheel
+# carries copies of them inside it, in kiosk/defaults/ (setup.py puts them there).
+IN_CHECKOUT = not (PACKAGE_DIR / "defaults").is_dir()
+PROJECT_ROOT = PACKAGE_DIR.parent if IN_CHECKOUT else PACKAGE_DIR / "defaults"
 ENVIRONMENT_PREFIX = "KIOSK_"
 
 TRUE_SPELLINGS = ("1", "true", "yes", "on")
@@ -110,20 +114,45 @@ def _check_iso_date(value: str) -> str:
 IsoDate = Annotated[str, AfterValidator(_check_iso_date)]
 
 
+def _upper(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+def _lower(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("text", "json")
+
+
+def _one_of(choices: tuple[str, ...]):
+    def check(value: str) -> str:
+        if value not in choices:
+            raise ValueError(f"is not one of {', '.join(choices)}")
+        return value
+    return check
+
+
+LogLevel = Annotated[str, BeforeValidator(_upper), AfterValidator(_one_of(LOG_LEVELS))]
+LogFormat = Annotated[str, BeforeValidator(_lower), AfterValidator(_one_of(LOG_FORMATS))]
+
+
 class Settings(BaseModel):
     """Every setting with its type, range and default; the meaning of each is in docs/configuration.md."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     # Paths default relative to the project checkout; an empty one is derived by create_app().
-    INSTANCE_PATH: PathString = str(PROJECT_ROOT / "instance")
+    # Installed from a wheel: instance/ in the working directory, never inside site-packages.
+    INSTANCE_PATH: PathString = str(PROJECT_ROOT / "instance") if IN_CHECKOUT else str(Path("instance").resolve())
     DATABASE: PathString = ""  # empty: <instance folder>/kiosk.db
     CONTENT_DIR: PathString = str(PROJECT_ROOT / "content")
     TRANSLATIONS_DIR: PathString = str(PROJECT_ROOT / "translations")
     SECRET_KEY: str = ""  # empty: generated once into <instance folder>/secret_key
     HOST: str = "127.0.0.1"
     PORT: int = Field(8000, ge=1, le=65535)
-    THREADS: int = Field(8, ge=1)
+    THREADS: int = Field(16, ge=1)  # above WORKER_QUEUE_LIMIT: threads waiting on workers leave some to chat
     DEFAULT_LOCALE: LocaleCode = "ja"
     LEDGER_PAGE_SIZE: int = Field(50, ge=1)
     CONTENT_RELOAD_CHECK_SECONDS: float = Field(2.0, ge=0)  # 0: check on every request (tests)
@@ -148,6 +177,10 @@ class Settings(BaseModel):
     SESSION_PURGE_SECONDS: float = Field(60.0, ge=0)  # 0: abandoned sessions go only when a request comes
     SPEECH_CACHE_DIR: PathString = ""  # empty: <instance folder>/speech
     SPEECH_CACHE_MAX_MB: float = Field(512.0, ge=0)  # 0: no limit
+    WORKER_PROCESSES: int = Field(2, ge=0)  # 0: sheets and speech in the request thread
+    WORKER_QUEUE_LIMIT: int = Field(12, ge=1)
+    LOG_LEVEL: LogLevel = "INFO"
+    LOG_FORMAT: LogFormat = "text"
 
 
 def load_settings(environ: Mapping[str, str] | None = None,

@@ -113,6 +113,13 @@ def printer_settings(db: sqlite_utils.Database, device_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
+def printer_queues_in_use(db: sqlite_utils.Database) -> list[str]:
+    """The CUPS queues devices that are not revoked print on (for /healthz)."""
+    return [row["printer_queue"] for row in db.query(
+        "select distinct printer_queue from devices where printer_queue is not null and revoked_at is null "
+        "order by printer_queue")]
+
+
 def _active_device(db: sqlite_utils.Database, device_id: int) -> dict:
     device = get_device(db, device_id)
     if device is None:

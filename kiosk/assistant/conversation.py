@@ -13,7 +13,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
-from kiosk.assistant.search import MAX_CANDIDATES, SearchIndex, SearchResult, candidates
+from kiosk.assistant.understanding import MAX_CANDIDATES
 from kiosk.catalog.loader import Catalog
 from kiosk.catalog.schema import Answer, Channel, ChannelKind, Procedure
 from kiosk.staff.personal_data import contains_mynumber, remove_mynumbers
@@ -23,23 +23,42 @@ ANSWERS = tuple(a.value for a in Answer)
 MAX_TYPED_CHARACTERS = 1000
 
 
+SELF_SERVICE = (ChannelKind.ONLINE, ChannelKind.CONVENIENCE_STORE)
+
+
 @dataclass(frozen=True)
 class ReadinessItem:
     id: str
     need: str  # the need in content/needs.yaml that brings this question
     reason: str  # what is recorded when the answer is not "yes"
+    kinds: tuple[ChannelKind, ...] = SELF_SERVICE  # the channels it is asked for
 
 
-# Asked before an online path that needs the My Number Card, in this order; only the items
-# whose need the channel lists. The question texts are in templates (through Babel).
+# Asked before a path the resident takes alone with the My Number Card (online, or the
+# convenience store's machine), in this order; only the items whose need the channel lists and
+# that the content's questions did not settle already. The question texts are in templates.
 READINESS_ITEMS = (
     ReadinessItem("card-at-hand", "mynumber-card", "no-card"),
     ReadinessItem("card-valid", "mynumber-card", "card-expired"),
+    ReadinessItem("certificate-valid", "mynumber-card", "certificate-expired"),
+    # Residents under 15 cannot use the convenience-store issuing service (コンビニ交付).
+    ReadinessItem("age-15", "mynumber-card", "under-15", (ChannelKind.CONVENIENCE_STORE,)),
     ReadinessItem("user-pin", "user-pin", "pin-unknown"),
     ReadinessItem("signature-pin", "signature-pin", "signature-pin-unknown"),
     ReadinessItem("nfc-smartphone", "nfc-smartphone", "no-smartphone"),
 )
 READINESS_BY_ID = {item.id: item for item in READINESS_ITEMS}
+
+# What to do first when a reason stands in the way: the guide that removes it (a new card, a
+# renewed certificate, a PIN reset), offered before the recommended channel.
+REMEDIES = {
+    "no-card": "mynumber-card-application",
+    "card-expired": "mynumber-card-application",
+    "certificate-expired": "e-certificate-renewal",
+    "pin-unknown": "mynumber-card-pin-reset",
+    "pin-locked": "mynumber-card-pin-reset",
+    "signature-pin-unknown": "mynumber-card-pin-reset",
+}
 
 
 @dataclass
@@ -74,7 +93,20 @@ def new_state(locale: str) -> dict:
 
 def _reset_guide(state: dict) -> None:
     state.update(procedure_id=None, question_id=None, answers=[], channel_id=None, readiness_item=None,
-                 candidates=[], category_id=None)
+                 candidates=[], category_id=None, event_id=None, offer_language=None, via_event=None)
+
+
+def remember_handoff(state: dict, code: str, procedure_id: str) -> None:
+    """A new handoff of this session, with the life event its guide was started from (a content
+    id, nothing personal), so that its sheet can list that event's other procedures."""
+    state.setdefault("handoffs", []).append(code)
+    if state.get("via_event") and state.get("procedure_id") == procedure_id:
+        state.setdefault("handoff_events", {})[code] = state["via_event"]
+
+
+def handoff_life_event(state: dict | None, code: str) -> str | None:
+    """The life event the handoff ``code`` of this session came through, if any."""
+    return ((state or {}).get("handoff_events") or {}).get(code)
 
 
 def show_menu(state: dict) -> Turn:
@@ -102,8 +134,11 @@ def choose_procedure(state: dict, catalog: Catalog, procedure_id: str, typed: bo
     if proc is None:
         raise InvalidTurn("unknown procedure")
     turn = Turn()
+    checklist = catalog.life_events.get(state.get("event_id") or "")
     _reset_guide(state)
     state["procedure_id"] = proc.id
+    # Started from a life event's checklist: the handoff sheet lists the event's other procedures.
+    state["via_event"] = checklist.id if checklist is not None and proc.id in checklist.procedures else None
     if not typed:
         turn.say(state, who="resident", kind="procedure", id=proc.id)
     turn.say(state, kind="procedure", id=proc.id)
@@ -123,12 +158,12 @@ def _ask_or_recommend(state: dict, proc: Procedure, question_id: str | None, tur
 
 
 def _recommend(state: dict, proc: Procedure, channel: Channel, turn: Turn) -> None:
-    """Recommend ``channel``, but first check readiness when it is an online path that needs the
-    My Number Card."""
+    """Recommend ``channel``, but first check readiness when it is a self-service path (online,
+    convenience store) that needs the My Number Card."""
     state.update(channel_id=channel.id, question_id=None)
     confirmed = confirmed_reasons(state, proc)
     items = [item for item in readiness_items(channel) if item.reason not in confirmed]
-    if channel.kind == ChannelKind.ONLINE and items:
+    if items:
         state.update(mode="readiness", readiness_item=items[0].id)
         turn.say(state, kind="readiness_intro", procedure=proc.id, channel=channel.id)
         turn.say(state, kind="readiness", procedure=proc.id, channel=channel.id, id=items[0].id)
@@ -139,13 +174,25 @@ def _recommend(state: dict, proc: Procedure, channel: Channel, turn: Turn) -> No
 def _final_recommendation(state: dict, proc: Procedure, channel: Channel, turn: Turn,
                           blocked: dict | None = None) -> None:
     state.update(mode="recommendation", channel_id=channel.id, readiness_item=None)
+    reason = READINESS_BY_ID[blocked["item"]].reason if blocked else _last_reason(state, proc)
+    remedy = REMEDIES.get(reason or "")
     turn.say(state, kind="recommendation", procedure=proc.id, channel=channel.id,
-             answers=list(state["answers"]), blocked=blocked)
+             answers=list(state["answers"]), blocked=blocked, remedy=remedy if remedy != proc.id else None)
     turn.events.append(Event("channel_recommended", proc.id, channel.id))
 
 
+def _last_reason(state: dict, proc: Procedure) -> str | None:
+    """The reason the content's last answer recorded (a forgotten PIN, no card), if any."""
+    if not state["answers"]:
+        return None
+    given = state["answers"][-1]
+    question = next((q for q in proc.questions if q.id == given["question"]), None)
+    option = next((o for o in question.answers if o.answer == given["answer"]), None) if question else None
+    return option.reason.value if option and option.reason else None
+
+
 def readiness_items(channel: Channel) -> list[ReadinessItem]:
-    return [item for item in READINESS_ITEMS if item.need in channel.needs]
+    return [item for item in READINESS_ITEMS if item.need in channel.needs and channel.kind in item.kinds]
 
 
 def confirmed_reasons(state: dict, proc: Procedure) -> set[str]:
@@ -215,12 +262,13 @@ def fallback_channel(proc: Procedure, online: Channel, item: ReadinessItem) -> C
     return min(others, key=lambda c: (item.need in c.needs, "mynumber-card" in c.needs, order[c.kind]))
 
 
-def say(state: dict, catalog: Catalog, index: SearchIndex, text: str, translated=None) -> Turn:
-    """Free text: the procedure when the search is confident, otherwise at most three candidates
-    and the offer to call staff. ``translated`` (a TranslatedIndex) also searches the content in
-    the resident's language: the procedure whose translated title was typed exactly, else
-    candidates. The text itself stays in the session only, and never a 個人番号: one is taken out
-    before anything is kept or searched, and the resident is told it was not kept."""
+def say(state: dict, catalog: Catalog, understand_text, text: str) -> Turn:
+    """Free text, through the one search (``understand_text(text)``: see understanding.py): the
+    procedure when it is confident, a life event's checklist, another authority's answer, or at
+    most three candidates and the offer to call staff; and, when the resident typed in another
+    language than the screen's, the offer to switch. The text itself stays in the session only,
+    and never a 個人番号: one is taken out before anything is kept or searched, and the resident
+    is told it was not kept."""
     text = " ".join(text[:MAX_TYPED_CHARACTERS].split())[:200]
     withheld = contains_mynumber(text)
     while contains_mynumber(text):  # folding the spaces left can join digits into another
@@ -234,30 +282,72 @@ def say(state: dict, catalog: Catalog, index: SearchIndex, text: str, translated
         turn.say(state, kind="mynumber_withheld")
         if not text:  # nothing else to search for: the conversation stays where it was
             return turn
-    result = index.search(text)
-    own_language = translated.search(text) if translated is not None and not result.confident else []
-    if own_language and own_language[0].score >= 2.0:  # exactly a translated title
-        result = SearchResult(text, True, own_language[:1])
-    best = result.best
-    if result.confident and best.kind == "procedure" and best.id in catalog.procedures:
+    understanding = understand_text(text)
+    offer = _language_offer(understanding.offer_language)
+    if offer:
+        turn.say(state, kind="language_offer", **offer)
+    _answer(state, catalog, understanding, turn)
+    if turn.entries[-1].get("kind") == "unsure" and asks_about_seal(text):
+        turn.entries[-1]["seal"] = True  # 「はんこはいりますか」 alone: offer the list and ask which procedure
+    state["offer_language"] = offer  # the switch stays offered for this answer
+    return turn
+
+
+SEAL_WORDS = ("はんこ", "ハンコ", "判子", "印鑑", "押印", "捺印", "認印", "hanko", "seal", "stamp")
+
+
+def asks_about_seal(text: str) -> bool:
+    """Whether a text the search could not place asks about seals (「はんこはいりますか」)."""
+    folded = text.casefold()
+    return any(word in folded for word in SEAL_WORDS)
+
+
+def _language_offer(code: str | None) -> dict | None:
+    """The language to offer as the menu shows it (its own name is never translated)."""
+    from kiosk.i18n.locales import LOCALES
+
+    loc = next((loc for loc in LOCALES if loc.code == code), None)
+    return {"locale": loc.code, "tag": loc.tag, "name": loc.native_name} if loc else None
+
+
+def _answer(state: dict, catalog: Catalog, understanding, turn: Turn) -> None:
+    best, action = understanding.best, understanding.action
+    if action == "procedure" and best.id in catalog.procedures:
         turn.say(state, kind="found", id=best.id)
         follow = choose_procedure(state, catalog, best.id, typed=True)
         turn.entries += follow.entries
         turn.events += follow.events
-        return turn
-    if result.confident and best.kind == "ledger":
-        _reset_guide(state)
+        return
+    _reset_guide(state)
+    if action == "event" and best.id in catalog.life_events:
+        state["mode"] = "event"
+        state["event_id"] = best.id
+        turn.say(state, kind="life_event", id=best.id)
+        return
+    if action == "elsewhere" and best.id in catalog.other_authorities:
+        state["mode"] = "elsewhere"
+        turn.say(state, kind="elsewhere", id=best.id)
+        return
+    if action == "ledger":
         state["mode"] = "ledger"
         turn.say(state, kind="ledger", key=best.id.removeprefix("ledger:"))
-        return turn
+        return
+    offered = [{"id": m.id, "kind": m.kind} for m in understanding.candidates
+               if m.kind == "ledger" or m.id in (catalog.procedures if m.kind == "procedure" else catalog.life_events)]
+    state.update(mode="candidates", candidates=offered[:MAX_CANDIDATES])
+    turn.say(state, kind="unsure", candidates=offered[:MAX_CANDIDATES])
+
+
+def choose_life_event(state: dict, catalog: Catalog, event_id: str) -> Turn:
+    """A life event picked from the candidates: its checklist."""
+    if event_id not in catalog.life_events or not any(
+            c["kind"] == "event" and c["id"] == event_id for c in state.get("candidates", [])):
+        raise InvalidTurn("that event was not offered")
+    turn = Turn()
     _reset_guide(state)
-    # The resident's own language first: a Japanese near-miss is less likely what they meant.
-    own_ids = {m.id for m in own_language}
-    matches = own_language + [m for m in candidates(result) if m.id not in own_ids]
-    offered = [{"id": m.id, "kind": m.kind} for m in matches[:MAX_CANDIDATES]
-               if m.kind == "ledger" or m.id in catalog.procedures]
-    state.update(mode="candidates", candidates=offered)
-    turn.say(state, kind="unsure", candidates=offered)
+    state.update(mode="event", event_id=event_id)
+    turn.say(state, who="resident", kind="event_choice", id=event_id)
+    turn.say(state, kind="life_event", id=event_id)
     return turn
 
 
@@ -288,8 +378,13 @@ def _entry_fits(entry: dict, catalog: Catalog) -> bool:
             return False
         blocked = entry.get("blocked")
         return not blocked or blocked.get("need") in catalog.needs
+    if kind in ("life_event", "event_choice"):
+        return entry.get("id") in catalog.life_events
+    if kind == "elsewhere":
+        return entry.get("id") in catalog.other_authorities
     if kind == "unsure":
-        return all(c["kind"] != "procedure" or c["id"] in procedures for c in entry.get("candidates", []))
+        return all(c["kind"] != "procedure" or c["id"] in procedures for c in entry.get("candidates", [])) and all(
+            c["kind"] != "event" or c["id"] in catalog.life_events for c in entry.get("candidates", []))
     return True
 
 
@@ -304,6 +399,7 @@ def prune(state: dict, catalog: Catalog) -> bool:
         (state.get("procedure_id") and procedure is None)
         or (state.get("channel_id") and (procedure is None or procedure.channel(state["channel_id"]) is None))
         or (state.get("category_id") and state["category_id"] not in catalog.categories)
+        or (state.get("event_id") and state["event_id"] not in catalog.life_events)
         or any(c["kind"] == "procedure" and c["id"] not in catalog.procedures for c in state.get("candidates", []))
     )
     if lost:

@@ -35,7 +35,7 @@ CANDIDATE_SCORE = 0.2
 class Document:
     id: str  # procedure id, or "ledger:<key>"
     title: str
-    kind: str  # "procedure" | "ledger"
+    kind: str  # "procedure" | "ledger" | "event" | "elsewhere"
     fields: list[tuple[float, Analysis]] = field(default_factory=list)
     exact: set[str] = field(default_factory=set)  # phrase_key() of the title and keywords
 
@@ -64,9 +64,13 @@ class SearchResult:
 
 
 class SearchIndex:
-    def __init__(self, documents: list[Document], analyzer: Analyzer):
+    """``ledger``: the seal-review ledger's rows, searched in the database
+    (kiosk/catalog/ledger_index.py) rather than held here; their terms count in the IDF alike."""
+
+    def __init__(self, documents: list[Document], analyzer: Analyzer, ledger=None):
         self.documents = documents
         self.analyzer = analyzer
+        self.ledger = ledger
         # lemma → {document: [(field, weight), …]}
         self.lemma_postings: dict[str, dict[int, list[tuple[int, float]]]] = defaultdict(dict)
         self.bigram_postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -89,14 +93,29 @@ class SearchIndex:
             self.field_weights.append(weights)
             for phrase in doc.exact:
                 self.exact[phrase].add(doc_index)
-                if doc.kind == "procedure" and len(phrase) >= 2:
+                if doc.kind != "ledger" and len(phrase) >= 2:
                     self.phrases.append((phrase, doc_index))
         self.phrases.sort(key=lambda item: -len(item[0]))
         self.size = len(documents)
 
     def idf(self, lemma: str) -> float:
         df = len(self.lemma_postings.get(lemma, ()))
+        if self.ledger is not None:
+            return math.log((self.size + self.ledger.size + 1) / (df + self.ledger.df("l:" + lemma) + 0.5))
         return math.log((self.size + 1) / (df + 0.5))
+
+    def _ledger_matches(self, analysis: Analysis, typed: str, lemma_weight: float) -> list[Match]:
+        from kiosk.catalog.ledger_index import score_fields
+
+        matches = []
+        for key, name, fields in self.ledger.candidates(analysis, typed):
+            lemma_score, reading_score = score_fields(analysis, fields, self.idf, MAX_WEIGHT)
+            score = lemma_weight * lemma_score + READING_WEIGHT * reading_score
+            if phrase_key(name) == typed:
+                score += 0.5
+            if score > 0:
+                matches.append(Match(f"ledger:{key}", name, "ledger", score * LEDGER_FACTOR))
+        return matches
 
     def _lemma_scores(self, analysis: Analysis) -> dict[int, float]:
         """The share of the query's meaning (IDF-weighted) found in each document, raised when
@@ -170,6 +189,9 @@ class SearchIndex:
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         matches = [Match(self.documents[i].id, self.documents[i].title, self.documents[i].kind, s)
                    for i, s in ranked[:limit] if s > 0]
+        if self.ledger is not None:
+            matches = sorted(matches + self._ledger_matches(analysis, typed, lemma_weight),
+                             key=lambda m: -m.score)[:limit]
         return SearchResult(query, is_confident(matches), matches)
 
 
@@ -191,10 +213,32 @@ def candidates(result: SearchResult) -> list[Match]:
     return [m for m in result.matches if m.score >= CANDIDATE_SCORE][:MAX_CANDIDATES]
 
 
+def _topic_documents(events: Iterable, authorities: Iterable, analyzer: Analyzer) -> list[Document]:
+    """Life events (kind "event") and other authorities' matters (kind "elsewhere"), searched
+    like procedures: a resident describes what happened, or asks for a passport."""
+    documents = []
+    for item, kind in [(e, "event") for e in events] + [(a, "elsewhere") for a in authorities]:
+        doc = Document(item.id, item.title, kind)
+        doc.fields.append((TITLE, analyzer.analyze(item.title, parts=True)))
+        if getattr(item, "reading", None):
+            doc.fields.append((TITLE, analyzer.analyze(item.reading, parts=True)))
+        for keyword in item.keywords:
+            doc.fields.append((KEYWORD, analyzer.analyze(keyword, parts=True)))
+        extra = getattr(item, "description", None) or getattr(item, "authority", None)
+        if extra:
+            doc.fields.append((SUMMARY, analyzer.analyze(extra, parts=True)))
+        doc.exact = {phrase_key(item.title)} | {phrase_key(k) for k in item.keywords}
+        documents.append(doc)
+    return documents
+
+
 def build_index(procedures: Iterable, ledger_entries: Iterable[dict] = (),
-                analyzer: Analyzer | None = None) -> SearchIndex:
+                analyzer: Analyzer | None = None, events: Iterable = (), authorities: Iterable = (),
+                ledger=None) -> SearchIndex:
+    """``ledger_entries`` are indexed in memory (tests, small sets); ``ledger`` (a LedgerSearch)
+    searches the ledger in the database instead."""
     analyzer = analyzer or shared_analyzer()
-    documents: list[Document] = []
+    documents: list[Document] = _topic_documents(events, authorities, analyzer)
     linked: set[str] = set()
     for proc in procedures:
         doc = Document(proc.id, proc.title, "procedure")
@@ -214,4 +258,4 @@ def build_index(procedures: Iterable, ledger_entries: Iterable[dict] = (),
         doc.fields.append((LEDGER_DEPARTMENT, analyzer.analyze(entry["department"], parts=True)))
         doc.exact = {phrase_key(entry["name"])}
         documents.append(doc)
-    return SearchIndex(documents, analyzer)
+    return SearchIndex(documents, analyzer, ledger)

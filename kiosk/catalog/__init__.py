@@ -77,9 +77,23 @@ def get_translated_index(locale_code: str):
     holder = _holder()
     built = holder.translated_indexes.get(locale_code)
     if built is None or built[0] != catalog.loaded_at:
-        built = (catalog.loaded_at, TranslatedIndex(catalog.procedures.values()))
+        built = (catalog.loaded_at, TranslatedIndex(catalog.procedures.values(), catalog.life_events.values(),
+                                                    catalog.other_authorities.values(),
+                                                    _search_words(base_catalog(), locale_code)))
         holder.translated_indexes[locale_code] = built
     return built[1]
+
+
+def _search_words(catalog: Catalog, locale_code: str) -> dict[str, list[str]]:
+    """``kind:id`` → the words residents use in ``locale_code`` (the catalogs' search-words)."""
+    from kiosk.catalog.translate import search_words
+    from kiosk.i18n.locales import translations_for
+
+    translations = translations_for(locale_code)
+    groups = (("procedure", catalog.procedures), ("event", catalog.life_events),
+              ("elsewhere", catalog.other_authorities))
+    return {f"{kind}:{item.id}": search_words(translations, item.title)
+            for kind, items in groups for item in items.values()}
 
 
 def get_catalog() -> Catalog:
@@ -92,12 +106,13 @@ def get_catalog() -> Catalog:
 
 
 def _build_index(app: Flask, catalog: Catalog) -> SearchIndex:
-    db = connect(app.config["DATABASE"])
-    try:
-        entries = list(db.query("select key, name, department, procedure_id from ledger_entries"))
-    finally:
-        db.conn.close()
-    return build_index(catalog.procedures.values(), entries)
+    """The procedures, life events and other authorities in memory; the ledger searched in the
+    database (kiosk/catalog/ledger_index.py), so that neither start-up nor memory grows with it."""
+    from kiosk.catalog.ledger_index import LedgerSearch, ensure_current
+
+    ensure_current(app.config["DATABASE"])  # a restored or upgraded database: once
+    return build_index(catalog.procedures.values(), events=catalog.life_events.values(),
+                       authorities=catalog.other_authorities.values(), ledger=LedgerSearch(app.config["DATABASE"]))
 
 
 def get_search_index() -> SearchIndex:

@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import logging
 import re
 import unicodedata
 import uuid
@@ -19,8 +20,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-from kiosk.assistant.text import is_kana, shared_analyzer, to_katakana
+from kiosk.assistant.text import is_kana, to_katakana
 from kiosk.audit import audit
+from kiosk.catalog.ledger_index import analyse_cell
 from kiosk.db import now_iso, transaction
 from kiosk.review.statuses import (
     CSV_LABEL,
@@ -134,12 +136,13 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def search_text(row: dict) -> str:
+def search_text(row: dict, analyses: dict | None = None) -> str:
     """What the seal-free list searches: the text, folded, and the katakana reading of the
-    procedure's name (so that じゅうみんひょう finds 住民票)."""
+    procedure's name (so that じゅうみんひょう finds 住民票). ``analyses``: the import's cache of
+    analysed cells, which the assistant's search index then reuses."""
     parts = (row.get("name"), row.get("department"), row.get("legal_basis"), row.get("note"))
     text = normalise(" ".join(p for p in parts if p)).casefold()
-    reading = shared_analyzer().analyze(row.get("name") or "").reading
+    reading = analyse_cell(row.get("name") or "", analyses).reading
     return f"{text} {reading}" if reading else text
 
 
@@ -209,7 +212,7 @@ def stable_key(row: dict) -> str:
     return "nd:" + digest
 
 
-def parse_row(raw: dict[str, str | None], procedure_ids: Iterable[str] | None) -> dict:
+def parse_row(raw: dict[str, str | None], procedure_ids: Iterable[str] | None, analyses: dict | None = None) -> dict:
     """One CSV row to a database row; raises ValueError with the reason."""
     if None in raw:  # csv puts surplus cells under the key None
         raise ValueError(f"{len(raw[None])} more cell(s) than there are columns")
@@ -231,7 +234,7 @@ def parse_row(raw: dict[str, str | None], procedure_ids: Iterable[str] | None) -
         raise ValueError(f"手続ID {procedure_id!r} is not a procedure in content/procedures")
     row = {name: (values.get(name) or None) for name in DATA_FIELDS if name in values}
     row["key"] = stable_key(row)
-    row["search_text"] = search_text(row)
+    row["search_text"] = search_text(row, analyses)
     return row
 
 
@@ -309,7 +312,8 @@ def _read_header(reader: csv.DictReader, text: str) -> list[str]:
     return [normalise(h or "") for h in fieldnames]
 
 
-def read_rows(text: str, procedure_ids: Iterable[str] | None, report: ImportReport) -> Iterator[dict]:
+def read_rows(text: str, procedure_ids: Iterable[str] | None, report: ImportReport,
+              analyses: dict | None = None) -> Iterator[dict]:
     check_no_nul(text)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = _read_header(reader, text)
@@ -334,7 +338,7 @@ def read_rows(text: str, procedure_ids: Iterable[str] | None, report: ImportRepo
             continue  # blank lines are not rows
         report.rows_read += 1
         try:
-            row = parse_row(raw, ids)
+            row = parse_row(raw, ids, analyses)
         except ValueError as exc:
             report.problems.append(RowProblem(start, str(exc)))
             continue
@@ -353,7 +357,8 @@ def import_ledger(db: sqlite_utils.Database, data: bytes,
     report = ImportReport()
     check_file_size(len(data))
     text, report.encoding = decode(data)
-    rows = list(read_rows(text, procedure_ids, report))
+    analyses: dict = {}  # each distinct name and department analysed once, for both searches
+    rows = list(read_rows(text, procedure_ids, report, analyses))
     existing = {r["key"]: r for r in db.query(
         f"select key, {', '.join(DATA_FIELDS)} from ledger_entries")}
     stamp = now_iso()
@@ -370,10 +375,27 @@ def import_ledger(db: sqlite_utils.Database, data: bytes,
             report.unchanged += 1
     with transaction(db):  # the rows and their audit entries land together, or not at all
         _write_rows(db, inserts, updates, stamp, user_id)
-        if inserts or updates:  # running servers rebuild their search index
-            db.table("settings").upsert({"name": "ledger_generation", "value": uuid.uuid4().hex,
+        if inserts or updates:  # the assistant's search is kept in step, in the same transaction
+            generation = uuid.uuid4().hex
+            _index_for_search(db, inserts + [{**before, **row} for before, row in updates], generation, analyses)
+            db.table("settings").upsert({"name": "ledger_generation", "value": generation,
                                          "updated_at": stamp}, pk="name")
+    logging.getLogger(__name__).info(
+        "ledger imported (%s, by %s): %d rows read; %d added, %d updated, %d unchanged, %d skipped",
+        report.encoding, f"user {user_id}" if user_id else "the command line", report.rows_read,
+        report.inserted, report.updated, report.unchanged, len(report.problems))
     return report
+
+
+def _index_for_search(db: sqlite_utils.Database, rows: list[dict], generation: str, analyses: dict) -> None:
+    """The changed rows into the assistant's search tables (kiosk/catalog/ledger_index.py); when
+    those were not current before this import, all of them (the first import after an upgrade)."""
+    from kiosk.catalog import ledger_index
+    from kiosk.db import get_setting
+
+    current = get_setting(db, ledger_index.GENERATION_SETTING) == (get_setting(db, "ledger_generation") or "")
+    ledger_index.index_rows(db, rows if current else None, analyses)
+    ledger_index.mark_current(db, generation)
 
 
 def _write_rows(db: sqlite_utils.Database, inserts: list[dict], updates: list[tuple[dict, dict]], stamp: str,

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from kiosk.catalog.schema import Answer, Category, ChannelKind, Need, Procedure, SealStatus
+from kiosk.catalog.schema import Answer, Category, ChannelKind, LifeEvent, Need, OtherAuthority, Procedure, SealStatus
 
 # Needs that the kiosk's My Number Card readiness check refers to by id.
 READINESS_NEEDS = ("mynumber-card", "user-pin", "signature-pin", "nfc-smartphone")
@@ -79,6 +79,8 @@ class Catalog:
     procedures: dict[str, Procedure]
     categories: dict[str, Category]
     needs: dict[str, Need]
+    life_events: dict[str, LifeEvent] = field(default_factory=dict)
+    other_authorities: dict[str, OtherAuthority] = field(default_factory=dict)
     loaded_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
     def in_category(self, category_id: str) -> list[Procedure]:
@@ -325,8 +327,33 @@ def load_catalog(root: str | os.PathLike) -> Catalog:
         problems += check_procedure(proc, file, categories, needs)
         procedures[proc.id] = proc
 
+    life_events, found = _load_optional_list(root / "life_events.yaml", LifeEvent, "life_events")
+    problems += found
+    problems += check_life_events(life_events, _display_path(root / "life_events.yaml"), procedures, files)
+    other_authorities, found = _load_optional_list(root / "other_authorities.yaml", OtherAuthority,
+                                                   "other_authorities")
+    problems += found
+
     if problems:
         raise ContentError(problems)
     ordered = {c: None for c in categories}
     procs = sorted(procedures.values(), key=lambda p: (list(ordered).index(p.category), p.id))
-    return Catalog(root, {p.id: p for p in procs}, categories, needs)
+    return Catalog(root, {p.id: p for p in procs}, categories, needs, life_events, other_authorities)
+
+
+def _load_optional_list(path: Path, model: type[BaseModel], key: str) -> tuple[dict, list[ContentProblem]]:
+    """Life events and other authorities are optional files: a ward may ship none."""
+    return _load_list(path, model, key) if path.exists() else ({}, [])
+
+
+def check_life_events(events: dict, file: str, procedures: dict, files: list[Path]) -> list[ContentProblem]:
+    """Each event lists procedures that exist (a procedure file that failed to load is reported
+    there, not again here)."""
+    problems = []
+    stems = {path.stem for path in files}
+    for index, event in enumerate(events.values()):
+        for j, procedure_id in enumerate(event.procedures):
+            if procedure_id not in procedures and procedure_id not in stems:
+                problems.append(ContentProblem(file, f"life_events[{index}].procedures[{j}]",
+                                               f"unknown procedure {procedure_id!r} (see content/procedures)"))
+    return problems

@@ -89,6 +89,7 @@ class BlockReason(StrEnum):
     NO_SMARTPHONE = "no-smartphone"
     DOCUMENTS_MISSING = "documents-missing"
     NOT_ELIGIBLE_ONLINE = "not-eligible-online"
+    UNDER_15 = "under-15"  # コンビニ交付 is for card holders aged 15 and over
 
 
 class Seal(Strict):
@@ -176,3 +177,31 @@ class Need(Strict):
     id: Id
     label: ShortText
     hint: Text | None = None
+
+
+class LifeEvent(Strict):
+    """Something that happened to a resident (a death in the family, a birth, a move) and the
+    procedures it involves, offered together as a checklist (content/life_events.yaml)."""
+
+    translatable: ClassVar[tuple[str, ...]] = ('title', 'description')
+
+    id: Id
+    title: ShortText
+    reading: ShortText
+    description: Text | None = None
+    keywords: list[ShortText] = Field(min_length=1)
+    procedures: list[Id] = Field(min_length=1)
+
+
+class OtherAuthority(Strict):
+    """A matter residents bring to the ward that another authority handles (passports, driving
+    licences, pension payments): the assistant says who, and never starts a guide for it
+    (content/other_authorities.yaml)."""
+
+    translatable: ClassVar[tuple[str, ...]] = ('title', 'authority', 'note')
+
+    id: Id
+    title: ShortText
+    authority: ShortText
+    note: Text | None = None
+    keywords: list[ShortText] = Field(min_length=1)

@@ -17,7 +17,17 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from kiosk.catalog.loader import Catalog, ContentError, _load_list, _validate, format_loc, read_yaml
-from kiosk.catalog.schema import Category, Need, Procedure, Strict
+from kiosk.catalog.schema import Category, LifeEvent, Need, OtherAuthority, Procedure, Strict
+
+# The words residents use for a procedure, life event or other authority in each language are
+# one catalog entry per item: msgctxt "search-words", msgid its Japanese title, msgstr the words
+# separated by "|" (synonyms, colloquial phrasings, romanisations). Keyed by the title, not by
+# the keyword list, so that adding a Japanese keyword does not make every language's words stale.
+SEARCH_WORDS_CONTEXT = "search-words"
+SEARCH_WORDS_SEPARATOR = "|"
+_LISTS = {"categories.yaml": (Category, "categories"), "needs.yaml": (Need, "needs"),
+          "life_events.yaml": (LifeEvent, "life_events"),
+          "other_authorities.yaml": (OtherAuthority, "other_authorities")}
 
 
 def map_content(model: Strict, change: Callable[[tuple, str], str], path: tuple = ()) -> Strict:
@@ -49,8 +59,8 @@ def content_strings(model: Strict, path: tuple = ()) -> list[tuple[str, str]]:
 
 
 def _models_in(path: Path) -> list[tuple[tuple, Strict]]:
-    if path.name in ("categories.yaml", "needs.yaml"):
-        model, key = (Category, "categories") if path.name == "categories.yaml" else (Need, "needs")
+    if path.name in _LISTS:
+        model, key = _LISTS[path.name]
         items, problems = _load_list(path, model, key)
         if problems:
             raise ContentError(problems)
@@ -71,6 +81,19 @@ def extract_content(fileobj, keywords, comment_tags, options) -> Iterator[tuple]
     for base, model in _models_in(path):
         for key_path, text in content_strings(model, base):
             yield 0, None, text, [f"content/{display}: {key_path}"]
+        if hasattr(model, "keywords"):
+            where = format_loc(base + ("keywords",)) if base else "keywords"
+            yield 0, "pgettext", (SEARCH_WORDS_CONTEXT, model.title), [
+                f"content/{display}: {where}: words residents use, separated by {SEARCH_WORDS_SEPARATOR} "
+                f"(Japanese: {' | '.join(model.keywords)})"]
+
+
+def search_words(translations, title: str) -> list[str]:
+    """The words a language's translators gave for the item titled ``title`` (none: [])."""
+    words = translations.pgettext(SEARCH_WORDS_CONTEXT, title)
+    if words == title:
+        return []
+    return [w.strip() for w in words.split(SEARCH_WORDS_SEPARATOR) if w.strip()]
 
 
 class ContentText(str):
@@ -116,7 +139,9 @@ def localize_catalog(catalog: Catalog, translations, *, easy_japanese: bool) -> 
         return {key: map_content(model, translate) for key, model in models.items()}
 
     return dataclasses.replace(catalog, procedures=each(catalog.procedures),
-                               categories=each(catalog.categories), needs=each(catalog.needs))
+                               categories=each(catalog.categories), needs=each(catalog.needs),
+                               life_events=each(catalog.life_events),
+                               other_authorities=each(catalog.other_authorities))
 
 
 def procedure_strings(catalog: Catalog, procedure_id: str) -> list[str]:
@@ -133,5 +158,5 @@ def procedure_strings(catalog: Catalog, procedure_id: str) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
-__all__ = ["ContentText", "content_strings", "extract_content", "localize_catalog", "map_content",
-           "procedure_strings", "translation_of"]
+__all__ = ["SEARCH_WORDS_CONTEXT", "ContentText", "content_strings", "extract_content", "localize_catalog",
+           "map_content", "procedure_strings", "search_words", "translation_of"]

@@ -71,6 +71,7 @@ REASONS = {
     BlockReason.NO_SMARTPHONE.value: _l("対応スマホがない"),
     BlockReason.DOCUMENTS_MISSING.value: _l("書類が足りない"),
     BlockReason.NOT_ELIGIBLE_ONLINE.value: _l("オンラインの対象外"),
+    BlockReason.UNDER_15.value: _l("15歳未満（コンビニ交付の対象外）"),
     "other": _l("その他の理由"),
 }
 

@@ -7,6 +7,7 @@ at another server (tests start a private cupsd).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -14,15 +15,18 @@ import subprocess
 import time
 from dataclasses import dataclass
 
+log = logging.getLogger(__name__)
+
 LP_TIMEOUT_SECONDS = 10
 # After `lp` accepts a job, how long to watch it for a stop (paper out, printer gone).
 WATCH_SECONDS = 3.0
+HEALTH_TIMEOUT_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
 class PrintResult:
     ok: bool
-    reason: str  # "printed" | "no-printer" | "no-cups" | "rejected" | "stopped" | "timeout"
+    reason: str  # "printed" | "no-printer" | "no-cups" | "rejected" | "stopped" | "timeout" | "busy" (workers)
     job: str | None = None
     detail: str = ""
 
@@ -36,7 +40,16 @@ def _run(args: list[str], data: bytes | None = None, env: dict | None = None,
 
 def print_pdf(pdf: bytes, queue: str | None, env: dict | None = None, watch_seconds: float = WATCH_SECONDS,
               title: str = "handoff") -> PrintResult:
-    """Print ``pdf`` on ``queue``. Never raises: the result says what went wrong."""
+    """Print ``pdf`` on ``queue``. Never raises: the result says what went wrong (and the log, when it
+    did not print)."""
+    result = _send(pdf, queue, env, watch_seconds, title)
+    if not result.ok:
+        log.warning("print failed on queue %s: %s%s", queue or "(none configured)", result.reason,
+                    f" ({result.detail})" if result.detail else "")
+    return result
+
+
+def _send(pdf: bytes, queue: str | None, env: dict | None, watch_seconds: float, title: str) -> PrintResult:
     if not queue:
         return PrintResult(False, "no-printer")
     lp = shutil.which("lp")
@@ -90,3 +103,20 @@ def _watch(job: str, queue: str, env: dict | None, seconds: float) -> PrintResul
             return PrintResult(False, "stopped", job, printer.strip())
         time.sleep(0.2)
     return PrintResult(True, "printed", job, "still queued")
+
+
+def queue_problem(queue: str, env: dict | None = None) -> str | None:
+    """What stops ``queue`` from printing, for /healthz: None when it is ready, else ``no-cups``
+    (no lpstat, or the scheduler is not reached), ``missing`` (CUPS has no such queue) or
+    ``disabled`` (stopped: paper out, paused by someone)."""
+    lpstat = shutil.which("lpstat")
+    if lpstat is None:
+        return "no-cups"
+    try:
+        done = _run([lpstat, "-p", queue], env=env, timeout=HEALTH_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        return "no-cups"
+    output = (done.stdout + done.stderr).decode(errors="replace")
+    if done.returncode != 0 or f"printer {queue} " not in output:
+        return "missing" if _scheduler_running(env) else "no-cups"
+    return "disabled" if "disabled" in output else None

@@ -58,6 +58,25 @@ def get_handoff(db: sqlite_utils.Database, code: str) -> dict | None:
     return _with_state(rows[0]) if rows else None
 
 
+def session_handoff(db: sqlite_utils.Database, codes: list[str], procedure_id: str,
+                    channel_id: str | None) -> dict | None:
+    """The handoff this kiosk session already made for this procedure and channel: a second tap
+    on 「印刷する」 or 「スマホで続ける」 shows the same code instead of making a new one."""
+    for code in codes:
+        record = get_handoff(db, code)
+        if record and record["procedure_id"] == procedure_id and record["channel_id"] == channel_id:
+            return record
+    return None
+
+
+def latest_session_handoff(db: sqlite_utils.Database, session_ref: str | None) -> dict | None:
+    """The newest handoff of a kiosk session (a staff member answering its call continues it)."""
+    if not session_ref:
+        return None
+    rows = list(db.query("select * from handoffs where session_ref = ? order by id desc limit 1", [session_ref]))
+    return _with_state(rows[0]) if rows else None
+
+
 def find_handoff(db: sqlite_utils.Database, typed: str) -> dict | None:
     """A handoff by a typed or scanned code (normalised and checked first)."""
     code = handoff_codes.normalise(typed)

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template
+from flask_babel import gettext as _
 
 from kiosk.catalog.schema import Channel, ChannelKind, Procedure
 from kiosk.i18n.formats import date_in
 from kiosk.i18n.locales import shipped_locale, using_locale
-from kiosk.pdf import font_configuration
+from kiosk.pdf import render_pdf
 from kiosk.qr import qr_svg
 
 
@@ -42,8 +43,12 @@ def application_url(procedure: Procedure, channel: Channel | None) -> str | None
     return online.url if online else None
 
 
-def render_handoff_html(*, handoff: dict, procedure: Procedure, channel: Channel | None, needs: dict,
-                        layout: str, public_base_url: str = "") -> str:
+def handoff_sheet_context(*, handoff: dict, procedure: Procedure, channel: Channel | None, needs: dict,
+                          layout: str, public_base_url: str = "", qr_px: int | None = None,
+                          life_event_id: str | None = None) -> dict:
+    """What the sheet shows, for paper (QR modules in mm) or for the kiosk's on-screen preview
+    (``qr_px``: modules in CSS pixels). ``life_event_id``: the life event the resident started
+    this guide from (kept in the kiosk session): its procedures are listed as a checklist."""
     from kiosk.catalog import base_catalog, localized_catalog
 
     spec = LAYOUTS[layout]
@@ -61,17 +66,34 @@ def render_handoff_html(*, handoff: dict, procedure: Procedure, channel: Channel
         zone = ZoneInfo(current_app.config["TIMEZONE"])  # the ward's calendar day, not UTC's
         created = dt.datetime.fromisoformat(handoff["created_at"]).astimezone(zone).date()
         expires = dt.datetime.fromisoformat(handoff["expires_at"]).astimezone(zone).date()
-        return render_template(
-            "print/handoff.html", handoff=handoff, procedure=procedure, channel=channel, needs=needs,
+        size = {"module_px": qr_px} if qr_px else {"module_mm": spec.module_mm}
+        return dict(
+            handoff=handoff, procedure=procedure, channel=channel, needs=needs,
             layout=spec, locale=locale, locale_tag=shipped_locale(locale).tag, staff_title=staff_title,
             official_url=official, followup_url=followup,
-            official_qr=qr_svg(official, "official", module_mm=spec.module_mm) if official else None,
-            followup_qr=qr_svg(followup, "follow-up", module_mm=spec.module_mm) if followup else None,
-            created=date_in(created, locale), expires=date_in(expires, locale))
+            official_qr=qr_svg(official, _("オンライン申請のページのQRコード"), **size) if official else None,
+            followup_qr=qr_svg(followup, _("引継ぎページのQRコード"), **size) if followup else None,
+            created=date_in(created, locale), expires=date_in(expires, locale),
+            life_event=_life_event_checklist(catalog, life_event_id, procedure.id))
+
+
+def _life_event_checklist(catalog, event_id: str | None, procedure_id: str) -> dict | None:
+    """The event's title and its procedures in the sheet's language, this sheet's one marked;
+    None when the guide was not started from an event (or the event is gone from the content)."""
+    event = catalog.life_events.get(event_id or "")
+    if event is None or procedure_id not in event.procedures:
+        return None
+    items = [{"id": pid, "title": catalog.procedures[pid].title, "this": pid == procedure_id}
+             for pid in event.procedures if pid in catalog.procedures]
+    return {"id": event.id, "title": event.title, "items": items}
+
+
+def render_handoff_html(**kwargs) -> str:
+    context = handoff_sheet_context(**kwargs)
+    with using_locale(context["locale"]):
+        return render_template("print/handoff.html", **context)
 
 
 def render_handoff_pdf(**kwargs) -> bytes:
-    from weasyprint import HTML
-
-    html = render_handoff_html(**kwargs)
-    return HTML(string=html).write_pdf(font_config=font_configuration())
+    """The sheet's PDF, laid out in the worker pool (raises kiosk.workers.WorkersBusy when it is full)."""
+    return render_pdf(render_handoff_html(**kwargs))

@@ -122,7 +122,9 @@ def add_furigana(page: str, *, japanese: bool) -> str:
 
 
 def _rubify(escaped_text: str) -> str:
-    return ruby(html.unescape(escaped_text))
+    # One span per text node: in a flex container (buttons, chips, links) each <ruby> would
+    # otherwise be its own flex item, and the gap would split words (「職員 を 呼 ぶ」).
+    return f'<span class="k-ruby-text">{ruby(html.unescape(escaped_text))}</span>'
 
 
 __all__ = ["add_furigana", "align", "reading_of", "ruby", "segments", "use_known_readings"]

@@ -23,16 +23,14 @@ from flask import current_app
 from markupsafe import Markup
 
 MAX_CHARACTERS = 800
-MAX_WAITING = 4  # syntheses queued behind the running one before the server answers "busy"
-_synthesis_lock = threading.Lock()  # Open JTalk's engine is one global object
-_waiting = threading.BoundedSemaphore(MAX_WAITING + 1)
+_synthesis_lock = threading.Lock()  # Open JTalk's engine is one global object (per process)
 _digest_locks: dict[str, threading.Lock] = {}
 _digest_locks_guard = threading.Lock()
 _DIGEST = re.compile(r"[0-9a-f]{40}")
 
 
 class SpeechBusy(Exception):
-    """Too many different texts are waiting to be synthesised; the caller should retry."""
+    """The worker pool is full (sheets and other texts); the caller should retry."""
 
 
 def speech_digest(text: str, secret: str | bytes) -> str:
@@ -68,31 +66,31 @@ def cache_path(cache_dir: str | os.PathLike, digest: str) -> Path:
 def cached_or_synthesized(cache_dir: str | os.PathLike, digest: str, text: str | None,
                           max_cache_bytes: int = 0) -> tuple[Path, bool]:
     """The audio file for ``digest``, synthesised from ``text`` if it is not cached yet.
-    Returns (path, was_cached). Requests for the same text wait for one synthesis; more than
-    MAX_WAITING different texts queued raise SpeechBusy rather than tie up every server thread.
-    Written atomically: a half-written file is never served."""
+    Returns (path, was_cached). Requests for the same text wait for one synthesis; the synthesis
+    runs in the worker pool (kiosk/workers.py), and SpeechBusy is raised when that is full rather
+    than tie up every server thread. Written atomically: a half-written file is never served."""
+    from kiosk.workers import WorkersBusy, run_in_worker
+
     path = cache_path(cache_dir, digest)
     if path.exists():
         return path, True
     if text is None:
         raise FileNotFoundError(digest)
-    if not _waiting.acquire(blocking=False):
-        raise SpeechBusy()
-    try:
-        with _digest_locks_guard:
-            lock = _digest_locks.setdefault(digest, threading.Lock())
-        with lock:
-            if path.exists():  # another request made it while this one waited
-                return path, True
-            audio = synthesize_wav(text)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as tmp:
-                tmp.write(audio)
-            os.replace(tmp.name, path)
-        with _digest_locks_guard:
-            _digest_locks.pop(digest, None)
-    finally:
-        _waiting.release()
+    with _digest_locks_guard:
+        lock = _digest_locks.setdefault(digest, threading.Lock())
+    with lock:
+        if path.exists():  # another request made it while this one waited
+            return path, True
+        try:
+            audio = run_in_worker(synthesize_wav, text)
+        except WorkersBusy:
+            raise SpeechBusy() from None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".part", delete=False) as tmp:
+            tmp.write(audio)
+        os.replace(tmp.name, path)
+    with _digest_locks_guard:
+        _digest_locks.pop(digest, None)
     if max_cache_bytes:
         trim_cache(cache_dir, max_cache_bytes, keep=path)
     return path, False

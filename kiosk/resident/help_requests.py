@@ -17,11 +17,17 @@ from kiosk.db import now_iso, transaction
 MAX_UNASSIGNED_CALLS = 5
 
 
+class TooManyCalls(RuntimeError):
+    """Kiosks not bound to a site already have MAX_UNASSIGNED_CALLS calls open: this one was not
+    made (the resident must not be told that staff are coming)."""
+
+
 def create_help_request(db: sqlite_utils.Database, session_ref: str | None, device: Device | None,
                         procedure_id: str | None) -> int | None:
     """「職員を呼ぶ」: site, device, the procedure the resident was on, and the time. None when
     this session (or, without a session, this kiosk) is already waiting: repeated taps and
-    scripted posts do not flood the staff tablets."""
+    scripted posts do not flood the staff tablets. Raises TooManyCalls when unassigned kiosks
+    already have too many calls open."""
     table = db.table("help_requests")
     with transaction(db):
         waiting = db.execute(
@@ -34,11 +40,37 @@ def create_help_request(db: sqlite_utils.Database, session_ref: str | None, devi
             unassigned = db.execute("select count(*) from help_requests where site_id is null and "
                                     "status in ('open', 'claimed')").fetchone()[0]
             if unassigned >= MAX_UNASSIGNED_CALLS:
-                return None
+                raise TooManyCalls(unassigned)
         table.insert({"site_id": device.site_id if device else None, "device_id": device.id if device else None,
                       "session_ref": session_ref, "procedure_id": procedure_id, "status": "open",
                       "created_at": now_iso()})
     return table.last_pk
+
+
+def call_status(db: sqlite_utils.Database, session_ref: str | None, device: Device | None) -> str | None:
+    """What the kiosk shows about its own call: "open" (waiting), "claimed" (a supporter is on
+    the way), or None (no call waiting)."""
+    if session_ref is None and device is None:
+        return None
+    row = db.execute(
+        "select status from help_requests where status in ('open', 'claimed') and "
+        "((? is not null and session_ref = ?) or (? is null and device_id = ?)) order by id desc limit 1",
+        [session_ref, session_ref, session_ref, device.id if device else None]).fetchone()
+    return row[0] if row else None
+
+
+def last_step_reached(db: sqlite_utils.Database, session_ref: str | None, procedure_id: str | None) -> dict | None:
+    """The guide step of ``procedure_id`` the resident was last on (from the session's anonymous
+    events): the call card shows it, so that the supporter walks up knowing where they are."""
+    if not session_ref or not procedure_id:
+        return None
+    rows = list(db.query("select procedure_id, channel_id, detail from kiosk_events where session_ref = ? "
+                         "and procedure_id = ? and event = 'step_reached' order by id desc limit 1",
+                         [session_ref, procedure_id]))
+    if not rows or not (rows[0]["detail"] or "").isdigit():
+        return None
+    return {"procedure_id": rows[0]["procedure_id"], "channel_id": rows[0]["channel_id"],
+            "number": int(rows[0]["detail"])}
 
 
 class NotFound(LookupError):
@@ -57,6 +89,7 @@ def waiting_requests(db: sqlite_utils.Database, site_id: int | None) -> list[dic
     now = dt.datetime.now(dt.UTC)
     for row in rows:
         row["waiting_minutes"] = int((now - dt.datetime.fromisoformat(row["created_at"])).total_seconds() // 60)
+        row["step"] = last_step_reached(db, row["session_ref"], row["procedure_id"])
     return rows
 
 

@@ -72,11 +72,9 @@ def progress_tables(db: sqlite_utils.Database, progress: Progress) -> dict[str, 
 
 def render_progress_pdf(progress: Progress, today: dt.date) -> bytes:
     """One A4 page: the KSI, every department's counts and the last twelve months' abolitions."""
-    from weasyprint import HTML
-
     from kiosk.i18n.formats import japanese_date
-    from kiosk.pdf import font_configuration
+    from kiosk.pdf import render_pdf
 
     html = render_template("review/report.html", progress=progress, statuses=STATUS_LABELS,
                            months=progress.abolished_by_month[-12:], generated=japanese_date(today))
-    return HTML(string=html).write_pdf(font_config=font_configuration())
+    return render_pdf(html)  # laid out in the worker pool

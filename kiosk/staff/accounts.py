@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from kiosk.db import now_iso, transaction
 from kiosk.staff.personal_data import contains_mynumber, fields_with_mynumbers
+
+log = logging.getLogger(__name__)
 
 # The staff ladder: each role can do what the ones before it can.
 STAFF_ROLES = ("supporter", "coordinator", "admin")
@@ -154,6 +157,9 @@ def _reserve_attempt(db: sqlite_utils.Database, username: str, hashed: str, now:
         failures_here = next(db.query("select count(*) as n from login_failures where address_hash = ? and at >= ?",
                                       [hashed, window_start]))["n"]
         if failures_here >= throttle.max_address_failures:
+            # The address's keyed hash, never the address or the name that was typed.
+            log.warning("sign-in refused: address %s made %d failed sign-ins in %d minutes",
+                        hashed[:12], failures_here, throttle.lock_minutes)
             return SignIn(None, "address", throttle.lock_minutes)
         user = find_user(db, username) if username else None
         if user and user["locked_until"]:
@@ -166,6 +172,7 @@ def _reserve_attempt(db: sqlite_utils.Database, username: str, hashed: str, now:
             until = now + dt.timedelta(minutes=throttle.lock_minutes)
             db.execute("update users set failed_logins = 0, locked_until = ? where id = ?",
                        [until.isoformat(timespec="seconds"), user["id"]])
+            _log_lock(user, throttle)
             return SignIn(None, "locked", throttle.lock_minutes)
         failure_id = db.table("login_failures").insert({"address_hash": hashed, "at": now_iso()}).last_pk
         db.execute("delete from login_failures where at < ?", [window_start])
@@ -174,6 +181,11 @@ def _reserve_attempt(db: sqlite_utils.Database, username: str, hashed: str, now:
             count = db.execute("update users set failed_logins = failed_logins + 1 where id = ? "
                                "returning failed_logins", [user["id"]]).fetchone()[0]
     return _Attempt(user, failure_id, count)
+
+
+def _log_lock(user: dict, throttle: Throttle) -> None:
+    log.warning("sign-in locked: account %d after %d wrong passwords, for %d minutes",
+                user["id"], throttle.max_failures, throttle.lock_minutes)
 
 
 def sign_in(db: sqlite_utils.Database, username: str, password: str, address: str, secret: str,
@@ -199,6 +211,7 @@ def sign_in(db: sqlite_utils.Database, username: str, password: str, address: st
         with transaction(db):
             db.execute("update users set failed_logins = 0, locked_until = ? where id = ?",
                        [until.isoformat(timespec="seconds"), user["id"]])
+        _log_lock(user, throttle)
         return SignIn(None, "locked", throttle.lock_minutes)
     return SignIn(None, "invalid")
 

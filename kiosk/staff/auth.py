@@ -51,12 +51,17 @@ def load_user() -> None:
         session.pop("user_id", None)
         return
     g.user = user
-    if request.endpoint not in BACKGROUND_ENDPOINTS:  # a poll is not someone at the tablet
+    # A poll, or the offline app keeping its pages and syncing, is not someone at the tablet.
+    if request.endpoint not in BACKGROUND_ENDPOINTS and not request.headers.get(OFFLINE_KEEPING_HEADER):
         session["seen_at"] = time.time()
 
 
-# Requests a page makes by itself (the help queue's polling): they do not count as activity.
-BACKGROUND_ENDPOINTS = {"staff.help_queue"}
+# Requests a page makes by itself (the help queue's polling, the offline app's key and sync): they
+# do not count as activity.
+BACKGROUND_ENDPOINTS = {"staff.help_queue", "staff_offline.session_info", "staff_offline.precache",
+                        "staff_offline.sync"}
+# Sent by the staff tablets' service worker with the pages it keeps for offline use (staff-sw.js).
+OFFLINE_KEEPING_HEADER = "X-Staff-Offline-Keep"
 
 
 def start_session(user: dict) -> None:

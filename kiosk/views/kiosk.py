@@ -18,19 +18,20 @@ from flask_babel import gettext as _
 from kiosk.admin.devices import device_for_enrollment, device_for_secret, enroll_device, printer_settings
 from kiosk.assistant import conversation
 from kiosk.assistant.conversation import InvalidTurn, Turn
-from kiosk.catalog import get_catalog, get_search_index, get_translated_index
+from kiosk.assistant.understanding import understand
+from kiosk.catalog import get_catalog
 from kiosk.catalog.ledger import ledger_entry
 from kiosk.db import get_db
 from kiosk.handoff import printing
 from kiosk.handoff import records as handoffs
-from kiosk.handoff.sheet import LAYOUTS, application_url, render_handoff_pdf
+from kiosk.handoff.sheet import LAYOUTS, application_url, handoff_sheet_context, render_handoff_pdf
 from kiosk.i18n.locales import LOCALE_CODES, current_locale
 from kiosk.qr import qr_svg
 from kiosk.reading_aids import speech
 from kiosk.reading_aids.furigana import add_furigana
 from kiosk.reading_aids.html_text import mark_japanese
 from kiosk.resident.events import record_event
-from kiosk.resident.help_requests import create_help_request
+from kiosk.resident.help_requests import TooManyCalls, call_status, create_help_request
 from kiosk.resident.sessions import (
     abandoned_after_seconds,
     delete_session,
@@ -42,6 +43,7 @@ from kiosk.resident.sessions import (
 )
 from kiosk.web.htmx import is_htmx, render_page
 from kiosk.web.urls import local_path
+from kiosk.workers import WorkersBusy
 
 bp = Blueprint("kiosk", __name__)
 
@@ -85,7 +87,8 @@ def kiosk_context() -> dict:
     # On a kiosk (an enrolled kiosk browser, or during a kiosk session) every page times out.
     on_kiosk = bool((device and device.kind == "kiosk") or state)
     return {"kiosk_device": device, "text_size": state["text_size"] if state else 1,
-            "kiosk_state": state, "on_kiosk": on_kiosk, "furigana": bool(session.get("furigana"))}
+            "kiosk_state": state, "on_kiosk": on_kiosk, "furigana": bool(session.get("furigana")),
+            "help_call_status": _call_status}
 
 
 _HTML_LANG = re.compile(r'<html lang="([^"]+)"')
@@ -235,9 +238,14 @@ def chat_ledger():
 @bp.post("/chat/say")
 def chat_say():
     text = request.form.get("text", "")
-    locale = current_locale()
-    translated = None if locale.japanese else get_translated_index(locale.code)
-    return _apply(lambda state: conversation.say(state, get_catalog(), get_search_index(), text, translated))
+    screen = current_locale().code
+    return _apply(lambda state: conversation.say(state, get_catalog(), lambda t: understand(t, screen), text))
+
+
+@bp.post("/chat/event")
+def chat_event():
+    event_id = request.form.get("event", "")
+    return _apply(lambda state: conversation.choose_life_event(state, get_catalog(), event_id))
 
 
 # --- the guide's steps, one per screen ------------------------------------------------------------
@@ -284,27 +292,54 @@ def call_staff():
         # Neither a kiosk session nor an enrolled kiosk: nobody would know where to go.
         message = _("ここからは職員を呼べません。近くの職員か窓口にお声がけください。")
         if is_htmx():
-            return render_page("kiosk/help_called.html", "status", message=message, kind="warning")
+            return render_page("kiosk/help_called.html", "status", message=message, kind="warning", poll=False)
         flash(message)
         return redirect(_back(url_for("kiosk.start")), 303)
     procedure_id = state.get("procedure_id") if state else None
-    created = create_help_request(get_db(), state["ref"] if state else None, g.device, procedure_id)
+    try:
+        created = create_help_request(get_db(), state["ref"] if state else None, g.device, procedure_id)
+    except TooManyCalls:  # no call was made: say so, and send the resident to a person
+        return _help_message(_("いまは、この端末から職員を呼べません。近くの職員か窓口にお声がけください。"),
+                             "warning", poll=False)
     if created is None:  # already waiting: one open call per session (or per kiosk)
-        message = _("職員をもう呼んでいます。このままお待ちください。")
-        if is_htmx():
-            return render_page("kiosk/help_called.html", "status", message=message, kind="success")
-        flash(message)
-        return redirect(_back(url_for("kiosk.chat")), 303)
+        return _help_message(_("職員をもう呼んでいます。このままお待ちください。"), "success")
     if state:
         turn = conversation.staff_called(state)
         save_session(get_db(), g.kiosk_session_id, state)
         for event in turn.events:
             _event(event.name, state, event.procedure_id)
-    message = _("職員を呼びました。このままお待ちください。")
+    return _help_message(_("職員を呼びました。このままお待ちください。"), "success")
+
+
+def _help_message(message: str, kind: str, poll: bool = True):
+    """The answer to 「職員を呼ぶ」: in place (htmx), or flashed on the page it was pressed on.
+    While the call waits, the status polls /help/status to learn when a supporter claims it."""
     if is_htmx():
-        return render_page("kiosk/help_called.html", "status", message=message, kind="success")
+        return render_page("kiosk/help_called.html", "status", message=message, kind=kind, poll=poll,
+                           status=_call_status() if poll else None)
     flash(message)
     return redirect(_back(url_for("kiosk.chat")), 303)
+
+
+@bp.get("/help/status")
+def help_status():
+    """Polled while a call waits: 「職員が向かっています」 once a supporter claimed it; nothing
+    (and no more polling) once it is resolved or the session ended."""
+    status = _call_status()
+    if status == request.args.get("was"):
+        return "", 204  # unchanged: nothing is swapped
+    return render_page("kiosk/help_called.html", "status", message=help_status_message(status), kind="success",
+                       poll=status is not None, status=status)
+
+
+def _call_status() -> str | None:
+    return call_status(get_db(), g.conversation["ref"] if g.conversation else None, g.device)
+
+
+def help_status_message(status: str | None) -> str | None:
+    if status == "claimed":
+        return _("職員が向かっています。このままお待ちください。")
+    return _("職員を呼びました。このままお待ちください。") if status == "open" else None
 
 
 @bp.post("/reset")
@@ -440,25 +475,34 @@ def create_handoff():
     if state is None:  # the sheet belongs to a kiosk session
         return redirect(url_for("kiosk.start"), 303)
     config = current_app.config
-    if len(state.get("handoffs", [])) >= MAX_HANDOFFS_PER_SESSION:
-        # A resident needs a sheet or two, not dozens: more means a stuck button or a script.
-        flash(_("案内シートはもう作りました。職員におたずねください。"))
-        return redirect(url_for("kiosk.handoff", code=state["handoffs"][-1]), 303)
-    answers = state["answers"] if state.get("procedure_id") == proc.id else []
-    record = handoffs.create_handoff(
-        get_db(), procedure_id=proc.id, channel_id=channel.id if channel else None, session_ref=state["ref"],
-        readiness=answers, site_id=g.device.site_id if g.device else None, device_id=g.device.id if g.device else None,
-        locale=current_locale().code, days=config["HANDOFF_DAYS"],  # the language on screen now
-        timezone=config["TIMEZONE"])
-    state.setdefault("handoffs", []).append(record["code"])
-    save_session(get_db(), g.kiosk_session_id, state)
-    _event("handoff_created", state, proc.id, channel.id if channel else None)
+    # One code per guide in a session: another tap shows (or prints) the same sheet again.
+    record = handoffs.session_handoff(get_db(), state.get("handoffs", []), proc.id, channel.id if channel else None)
+    if record is None:
+        if len(state.get("handoffs", [])) >= MAX_HANDOFFS_PER_SESSION:
+            # A resident needs a sheet or two, not dozens: more means a stuck button or a script.
+            flash(_("案内シートはもう作りました。職員におたずねください。"))
+            return redirect(url_for("kiosk.handoff", code=state["handoffs"][-1]), 303)
+        answers = state["answers"] if state.get("procedure_id") == proc.id else []
+        record = handoffs.create_handoff(
+            get_db(), procedure_id=proc.id, channel_id=channel.id if channel else None, session_ref=state["ref"],
+            readiness=answers, site_id=g.device.site_id if g.device else None,
+            device_id=g.device.id if g.device else None,
+            locale=current_locale().code, days=config["HANDOFF_DAYS"],  # the language on screen now
+            timezone=config["TIMEZONE"])
+        conversation.remember_handoff(state, record["code"], proc.id)
+        save_session(get_db(), g.kiosk_session_id, state)
+        _event("handoff_created", state, proc.id, channel.id if channel else None)
     outcome = ""
     if action == "print":
         printer = _device_printer()
-        pdf = render_handoff_pdf(handoff=record, procedure=proc, channel=channel, needs=catalog.needs,
-                                        layout=printer["paper"], public_base_url=config["PUBLIC_BASE_URL"])
-        result = printing.print_pdf(pdf, printer["queue"], title=f"handoff {record['code']}")
+        try:
+            pdf = render_handoff_pdf(handoff=record, procedure=proc, channel=channel, needs=catalog.needs,
+                                     layout=printer["paper"], public_base_url=config["PUBLIC_BASE_URL"],
+                                     life_event_id=conversation.handoff_life_event(state, record["code"]))
+        except WorkersBusy:  # the handoff is saved: its page shows the QR code and says to try again
+            result = printing.PrintResult(False, "busy")
+        else:
+            result = printing.print_pdf(pdf, printer["queue"], title=f"handoff {record['code']}")
         outcome = result.reason
         _event("printed" if result.ok else "print_failed", state, proc.id, channel.id if channel else None,
                None if result.ok else result.reason)
@@ -501,6 +545,23 @@ def handoff(code: str):
                        official_qr=official_qr, followup_qr=followup_qr)
 
 
+@bp.get("/handoff/<code>/sheet")
+def handoff_sheet(code: str):
+    """The sheet on screen, inside a kiosk page (header, 「最初から」, the idle timer): a PDF
+    would open the browser's viewer, which has none of them and outlives the session."""
+    record = _own_handoff(code)
+    catalog = get_catalog()
+    proc = catalog.procedures.get(record["procedure_id"])
+    if proc is None:
+        abort(404)
+    channel = proc.channel(record["channel_id"]) if record["channel_id"] else None
+    sheet = handoff_sheet_context(handoff=record, procedure=proc, channel=channel, needs=catalog.needs,
+                                  layout=_device_printer()["paper"], qr_px=4,
+                                  public_base_url=current_app.config["PUBLIC_BASE_URL"],
+                                  life_event_id=conversation.handoff_life_event(g.conversation, code))
+    return render_page("kiosk/handoff_sheet.html", **sheet)
+
+
 @bp.get("/handoff/<code>.pdf")
 def handoff_pdf(code: str):
     record = _own_handoff(code)
@@ -513,7 +574,8 @@ def handoff_pdf(code: str):
         abort(404)
     channel = proc.channel(record["channel_id"]) if record["channel_id"] else None
     pdf = render_handoff_pdf(handoff=record, procedure=proc, channel=channel, needs=catalog.needs,
-                                    layout=layout, public_base_url=current_app.config["PUBLIC_BASE_URL"])
+                                    layout=layout, public_base_url=current_app.config["PUBLIC_BASE_URL"],
+                                    life_event_id=conversation.handoff_life_event(g.conversation, code))
     response = current_app.response_class(pdf, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="handoff-{code}-{layout}.pdf"'
     return response

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request, session
+import json
 
-from kiosk.catalog import ContentError, get_catalog
+from flask import Blueprint, current_app, jsonify, request, session, url_for
+
+from kiosk.catalog import get_catalog
 from kiosk.catalog.ledger import (
     ONLINE_STATES,
     SEAL_FREE_RESULTS,
     LedgerFilters,
     departments,
     find_seal_free,
-    ledger_count,
 )
 from kiosk.db import get_db
 from kiosk.handoff.records import find_handoff, lookup_allowed
 from kiosk.handoff.sheet import application_url
+from kiosk.health import health_report
 from kiosk.i18n.locales import LOCALE_CODES, current_locale, using_locale
-from kiosk.migrations import pending_migrations
-from kiosk.storage import check_storage, free_bytes
+from kiosk.open_data import (
+    BadParameters,
+    bad_parameters_document,
+    procedures_document,
+    seal_free_document,
+    seal_free_filters,
+)
 from kiosk.web.errors import storage_watch
 from kiosk.web.htmx import render_page
 
@@ -81,6 +88,39 @@ def handoff(typed: str):
                            needs=catalog.needs, official_url=application_url(proc, channel))
 
 
+def _json(document: dict, status: int = 200):
+    # Japanese as it is, not \u escapes: other systems and people reading it get the text.
+    return current_app.response_class(json.dumps(document, ensure_ascii=False), status=status,
+                                      mimetype="application/json")
+
+
+@bp.get("/procedures.json")
+def procedures_json():
+    """The procedure guides for other systems (docs/api.md); ?lang= one of the shipped locales."""
+    from kiosk.catalog import localized_catalog
+
+    language = request.args.get("lang") or current_app.config["DEFAULT_LOCALE"]
+    if language not in LOCALE_CODES:
+        error = BadParameters({"lang": f"expected one of {', '.join(LOCALE_CODES)}"})
+        return _json(bad_parameters_document(error), 400)
+    with using_locale(language):
+        catalog = localized_catalog(language)
+        document = procedures_document(catalog, language, current_app.config["VERSION"], lambda pid: url_for(
+            "kiosk.procedure", procedure_id=pid, lang=language, _external=True))
+    return _json(document)
+
+
+@bp.get("/seal-free.json")
+def seal_free_json():
+    """The seal-free list for other systems (docs/api.md), with the page's filters."""
+    db = get_db()
+    try:
+        filters, per_page = seal_free_filters(db, request.args, current_app.config["LEDGER_PAGE_SIZE"])
+    except BadParameters as error:
+        return _json(bad_parameters_document(error), 400)
+    return _json(seal_free_document(db, filters, per_page))
+
+
 @bp.get("/patterns")
 def patterns():
     catalog = get_catalog()
@@ -90,32 +130,5 @@ def patterns():
 
 @bp.get("/healthz")
 def healthz():
-    report = {"version": current_app.config["VERSION"]}
-    healthy = True
-    try:
-        db = get_db()
-        pending = pending_migrations(db)
-        report["database"] = {"ok": not pending, "pending_migrations": pending,
-                              "ledger_entries": ledger_count(db)}
-        healthy &= not pending
-    except Exception as exc:  # noqa: BLE001 - a health check reports, it does not raise
-        report["database"] = {"ok": False, "error": str(exc)}
-        healthy = False
-    # Reads may still work on a full disk or a read-only file: only a real write tells.
-    problem = check_storage(current_app.config["DATABASE"])
-    if problem is None:
-        storage_watch().clear()
-        report["storage"] = {"ok": True, "free_bytes": free_bytes(current_app.config["DATABASE"])}
-    else:
-        storage_watch().record(problem)
-        report["storage"] = problem.as_json()
-        healthy = False
-    try:
-        catalog = get_catalog()
-        report["content"] = {"ok": True, "procedures": len(catalog.procedures),
-                             "loaded_at": catalog.loaded_at.isoformat(timespec="seconds")}
-    except ContentError as exc:
-        report["content"] = {"ok": False, "problems": len(exc.problems)}
-        healthy = False
-    report["status"] = "ok" if healthy else "error"
+    report, healthy = health_report(current_app, storage_watch())
     return jsonify(report), 200 if healthy else 503

@@ -129,7 +129,7 @@ def home():
 
 def queue_version(requests: list[dict]) -> str:
     """A fingerprint of what the help queue shows, so that a poll can answer "unchanged"."""
-    shown = [(r["id"], r["status"], r["claimed_by"], r["waiting_minutes"]) for r in requests]
+    shown = [(r["id"], r["status"], r["claimed_by"], r["waiting_minutes"], r.get("step")) for r in requests]
     return hashlib.sha1(repr(shown).encode()).hexdigest()[:12]
 
 
@@ -295,6 +295,10 @@ def _defaults(help_request: dict | None = None) -> dict:
         values.update(channel="kiosk", device_used="kiosk")
         if help_request["procedure_id"]:
             values["topics"] = [help_request["procedure_id"]]
+        # The sheet the calling resident made at the kiosk links this record to that session.
+        linked = handoffs.latest_session_handoff(get_db(), help_request["session_ref"])
+        if linked:
+            values["handoff_code"] = linked["display_code"]
     return values
 
 

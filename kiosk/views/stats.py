@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, g, request, stream_with_context
 from flask_babel import gettext as _
 
 from kiosk.admin.sites import get_site, list_sites
@@ -14,7 +14,16 @@ from kiosk.spreadsheets import stream_csv
 from kiosk.staff.auth import role_required
 from kiosk.staff.personal_data import is_number
 from kiosk.stats.dashboard import Filters, build_dashboard, fiscal_years_with_data, staff_names, targets_from
-from kiosk.stats.exports import EXPORT_COLUMNS, aggregate_tables, consultation_rows, write_xlsx
+from kiosk.stats.exports import (
+    TABLE_TITLES,
+    aggregate_tables,
+    consultation_headers,
+    consultation_rows,
+    csv_text,
+    readable_consultation_rows,
+    readable_tables,
+    write_xlsx,
+)
 from kiosk.stats.periods import parse_period, ward_today
 from kiosk.web.htmx import render_page
 
@@ -53,7 +62,18 @@ def dashboard():
     by_staff = [(name, n) for _, name, n in tables["staff"][1]]
     # Every site, archived ones too: their consultations still count.
     return render_page("stats/dashboard.html", data=data, filters=filters, sites=list_sites(db), vocab=vocabulary,
-                       fiscal_years=fiscal_years_with_data(db, today), top_topics=top_topics, by_staff=by_staff)
+                       fiscal_years=fiscal_years_with_data(db, today), top_topics=top_topics, by_staff=by_staff,
+                       table_titles=TABLE_TITLES, export_args=_export_args())
+
+
+def _export_args() -> dict:
+    """The dashboard's filters for its download links (the links add the variant themselves)."""
+    return {key: value for key, value in request.args.items() if key not in ("codes", "encoding")}
+
+
+def _codes() -> bool:
+    """The machine-readable variant (``?codes=1``): stored codes, code headers, shares as fractions."""
+    return request.args.get("codes") == "1"
 
 
 def _log_export(what: str, filters: Filters) -> None:
@@ -76,18 +96,24 @@ def _log_export(what: str, filters: Filters) -> None:
 def export_consultations():
     filters = _filters()
     encoding = "cp932" if request.args.get("encoding") == "cp932" else "utf-8"
-    _log_export("consultations.csv", filters)
-    path, timezone = current_app.config["DATABASE"], _timezone()  # the body is streamed after the request
+    codes = _codes()
+    _log_export("consultations-codes.csv" if codes else "consultations.csv", filters)
+    path, timezone, catalog = current_app.config["DATABASE"], _timezone(), get_catalog()
 
     def generate():
-        db = connect(path)  # the request's connection is closed before the body is streamed
+        db = connect(path)  # a connection of its own for the streamed body
         try:
-            yield from stream_csv(consultation_rows(db, filters, timezone=timezone), EXPORT_COLUMNS, encoding)
+            rows = consultation_rows(db, filters, timezone=timezone)
+            if not codes:
+                rows = readable_consultation_rows(rows, catalog, timezone=timezone)
+            yield from stream_csv(rows, consultation_headers(codes), encoding)
         finally:
             db.conn.close()
 
-    name = f"consultations-{filters.period.value}{'-cp932' if encoding == 'cp932' else ''}.csv"
-    return Response(generate(), mimetype="text/csv",
+    name = (f"consultations-{'codes-' if codes else ''}{filters.period.value}"
+            f"{'-cp932' if encoding == 'cp932' else ''}.csv")
+    # The labels are translated while streaming, so the request (and its locale) stays open.
+    return Response(stream_with_context(generate()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -108,21 +134,24 @@ def export_table(name: str):
     filters, tables = _tables()
     if name not in tables:
         return render_page("error.html", status=404, message=_("お探しのページは見つかりませんでした。")), 404
-    _log_export(f"table/{name}.csv", filters)
-    header, rows = tables[name]
-    body = b"".join(stream_csv(rows, header, "utf-8"))
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}-{filters.period.value}.csv"'})
+    codes = _codes()
+    _log_export(f"table/{name}{'-codes' if codes else ''}.csv", filters)
+    header, rows = tables[name] if codes else readable_tables({name: tables[name]}).popitem()[1]
+    body = b"".join(stream_csv(rows if codes else csv_text(rows), header, "utf-8"))
+    filename = f"{name}-{'codes-' if codes else ''}{filters.period.value}.csv"
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.get("/export/statistics.xlsx")
 def export_xlsx():
     """One sheet per table, written with openpyxl's write-only mode."""
     filters, tables = _tables()
-    _log_export("statistics.xlsx", filters)
-    return Response(write_xlsx(tables),
+    codes = _codes()
+    _log_export("statistics-codes.xlsx" if codes else "statistics.xlsx", filters)
+    filename = f"statistics-{'codes-' if codes else ''}{filters.period.value}.xlsx"
+    return Response(write_xlsx(tables if codes else readable_tables(tables)),
                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="statistics-{filters.period.value}.xlsx"'})
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.get("/report.pdf")

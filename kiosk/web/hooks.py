@@ -43,6 +43,7 @@ def set_cache_control(response) -> None:
 def init_web(app: Flask) -> None:
     from kiosk.i18n import labels
     from kiosk.i18n.formats import resident_date, resident_number, resident_percent
+    from kiosk.qr import qr_svg
     from kiosk.reading_aids import keyboards
     from kiosk.reading_aids.speech import audio_url_for, speech_text
 
@@ -51,7 +52,7 @@ def init_web(app: Flask) -> None:
         g.request_started = time.perf_counter()
 
     app.jinja_env.globals.update(url_with=url_with, labels=labels, keyboards=keyboards, speech_url=audio_url_for,
-                                 here_without_lang=here_without_lang)
+                                 here_without_lang=here_without_lang, qr_svg=qr_svg)
     app.jinja_env.filters.update(zip_titles=zip_titles, ledger_choices=ledger_choices,
                                  to_step_states=to_step_states, zip_self=zip_self, zip_names=zip_names,
                                  local_time=local_time, zip_counts=zip_counts, funnel_labels=funnel_labels,

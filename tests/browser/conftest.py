@@ -64,12 +64,63 @@ def serve(tmp, **config):
     return url, server, thread
 
 
+# Every text the browser tests type (recorded by the patched fill/type methods below): the server log
+# must hold none of them.
+TYPED_TEXTS: list[str] = []
+
+
+def _recording(method, value_position: int):
+    def typing(*args, **kwargs):
+        if len(args) > value_position and isinstance(args[value_position], str):
+            TYPED_TEXTS.append(args[value_position])
+        return method(*args, **kwargs)
+    return typing
+
+
+@pytest.fixture(scope="session", autouse=True)
+def record_typed_texts():
+    from playwright.sync_api import Keyboard, Locator, Page
+
+    patched = [(Locator, "fill", 1), (Locator, "type", 1), (Locator, "press_sequentially", 1),
+               (Page, "fill", 2), (Page, "type", 2), (Keyboard, "type", 1), (Keyboard, "insert_text", 1)]
+    originals = [(cls, name, getattr(cls, name)) for cls, name, _ in patched]
+    for cls, name, position in patched:
+        setattr(cls, name, _recording(getattr(cls, name), position))
+    yield TYPED_TEXTS
+    for cls, name, method in originals:
+        setattr(cls, name, method)
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def server_log(tmp_path_factory):
+    """The live servers' log as the app writes it (kiosk.logs' format), in a file of its own."""
+    import logging
+
+    from kiosk.logs import TextFormatter, add_request_ids
+
+    path = tmp_path_factory.mktemp("log") / "server.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(TextFormatter())
+    add_request_ids(handler)
+    # What the servers' own threads log (the rest of the suite runs in the main thread meanwhile).
+    handler.addFilter(lambda record: record.threadName.startswith("waitress"))
+    logging.getLogger().addHandler(handler)
+    yield path
+    logging.getLogger().removeHandler(handler)
+    handler.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, server_log, record_typed_texts):
     url, server, thread = serve(tmp_path_factory.mktemp("live"))
     yield url
     server.close()
     thread.join(timeout=5)
+    # After every browser test: access lines with request ids, and none of what the tests typed or
+    # the handoff codes and notes they made.
+    from tests.browser.server_log import assert_log_keeps_nothing_typed
+
+    assert_log_keeps_nothing_typed(server_log, url, record_typed_texts)
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +202,8 @@ def assert_touch_targets(page, minimum: int = 44) -> None:
 MAIN_ACTIONS = ".k-chip--reply, .k-button--xl, .k-button--hero, .k-key, .k-ask__send, .k-controls .k-button"
 
 
-def assert_main_actions_large(page, minimum: int = 64) -> None:
+def assert_main_actions_large(page, minimum: int = 80) -> None:
+    """The product's ≈ 80 px (≈ 20 mm) for the kiosk's main actions."""
     heights = page.evaluate(
         """(selector) => [...document.querySelectorAll(selector)]
              .filter(el => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden')

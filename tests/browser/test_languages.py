@@ -49,7 +49,7 @@ def test_switch_language_and_furigana_then_walk_a_guide(live_server, kiosk_page)
     expect(page.locator("#thread .k-bubble")).to_have_count(3)
     page.get_by_role("button", name="Issuance of a certificate of residence", exact=False).last.click()
     expect(page.locator("#latest")).to_contain_text("My Number Card")
-    for count in (8, 10):
+    for count in (8, 10, 12, 15, 18):  # card, card valid, certificate valid, PIN, 15 or over
         page.get_by_role("button", name="Yes", exact=True).click()
         expect(page.locator("#thread .k-bubble")).to_have_count(count)
     expect(page.locator("#latest")).to_contain_text("convenience store")

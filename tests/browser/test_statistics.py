@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
 
 from playwright.sync_api import expect
 
@@ -36,5 +37,12 @@ def test_coordinator_filters_and_downloads_the_csv(staff_server, browser, axe):
         "select count(*) as n from consultations where deleted_at is null and site_id = 1 "
         "and strftime('%Y-%m', started_at, '+9 hours') between ? and ?", [f"{year}-04", f"{int(year) + 1}-03"])
     assert len(table) == expected[0]["n"]
-    assert all(row["site_id"] == "1" for row in table)
+    assert all(row["拠点番号"] == "1" and row["拠点"] == "北出張所" for row in table)
+    # The monthly report is one click away, for the period and site shown.
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="統計報告 PDF（この期間の月次報告用）").click()
+    report = download_info.value.path()
+    assert report.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", str(report), "-"], capture_output=True, text=True, check=True).stdout
+    assert "統計報告" in text and "北出張所" in text and f"{year}-04" in text
     context.close()

@@ -152,14 +152,29 @@ def test_kiosk_ask_json_from_standard_input(env):
     assert result.exit_code == 0
     lines = [json.loads(line) for line in result.output.splitlines()]
     assert [line["query"] for line in lines] == ["住民票", "ラーメン", "じゅうみんひょう"]
+    assert lines[0]["action"] == "procedure" and lines[0]["id"] == "residence-certificate"
     assert lines[0]["confident"] and lines[0]["matches"][0]["id"] == "residence-certificate"
-    assert lines[1] == {"query": "ラーメン", "confident": False, "matches": []}
-    assert all(set(m) == {"id", "title", "score"} for line in lines for m in line["matches"])
+    assert lines[1]["action"] == "nothing" and not lines[1]["confident"] and lines[1]["candidates"] == []
+    assert all(set(m) == {"id", "kind", "score"} for line in lines for m in line["matches"])
+
+
+def test_kiosk_ask_lang_runs_the_kiosk_search_for_that_screen(env):
+    """What a resident on the Korean screen, or typing Korean on the Japanese one, gets."""
+    run("demo", "load")
+    queries = "주민표를 발급받고 싶어요\n父が亡くなった\nパスポートを申請したい\n"
+    on_japanese = [json.loads(line) for line in CliRunner().invoke(
+        main, ["ask", "--lang", "ja", "--json"], input=queries).output.splitlines()]
+    assert on_japanese[0]["language"] == "ko" and on_japanese[0]["screen_language"] == "ja"
+    assert (on_japanese[0]["action"], on_japanese[0]["id"]) == ("procedure", "residence-certificate")
+    assert (on_japanese[1]["action"], on_japanese[1]["id"]) == ("event", "death-in-family")
+    assert (on_japanese[2]["action"], on_japanese[2]["id"]) == ("elsewhere", "passport")
+    on_korean = json.loads(CliRunner().invoke(main, ["ask", "--lang", "ko", "--json", "주민표"]).output)
+    assert on_korean["language"] == on_korean["screen_language"] == "ko"
 
 
 def test_kiosk_ask_plain_and_bad_language(env):
     result = run("ask", "粗大ごみ")
-    assert result.output.splitlines()[0] == "粗大ごみ: confident"
+    assert result.output.splitlines()[0] == "粗大ごみ: procedure (typed in ja)"
     assert "bulky-waste" in result.output.splitlines()[1]
     bad = CliRunner().invoke(main, ["ask", "--lang", "xx", "住民票"])
     assert bad.exit_code == 2 and "--lang" in bad.output
@@ -196,15 +211,18 @@ def test_user_commands(env):
 
 def test_export_commands(env, tmp_path):
     run("demo", "load")
-    for args, check in ((["consultations"], lambda b: b.startswith("\ufeffid,".encode())),
-                        (["table", "age_band", "--encoding", "cp932"], lambda b: b.decode("cp932").startswith("code,")),
+    for args, check in ((["consultations"], lambda b: b.startswith("\ufeff番号,開始時刻,".encode())),
+                        (["consultations", "--codes"], lambda b: b.startswith("\ufeffid,started_at,".encode())),
+                        (["table", "age_band", "--encoding", "cp932"],
+                         lambda b: b.decode("cp932").startswith("コード,年代,件数\r\n")),
+                        (["table", "age_band", "--codes"], lambda b: b.decode("utf-8-sig").startswith("code,")),
                         (["xlsx"], lambda b: b.startswith(b"PK")),
                         (["report", "--month", "2026-11"], lambda b: b.startswith(b"%PDF"))):
-        target = tmp_path / ("out-" + args[0])
+        target = tmp_path / ("out-" + "-".join(args))
         result = run("export", *args, "--output", str(target))
         assert result.exit_code == 0, result.output
         assert check(target.read_bytes()), args
     bad = CliRunner().invoke(main, ["export", "table", "nope", "--output", str(tmp_path / "x")])
     assert bad.exit_code == 2
     with sqlite3.connect(env["KIOSK_DATABASE"]) as db:
-        assert db.execute("select count(*) from audit_log where action = 'export'").fetchone()[0] == 4
+        assert db.execute("select count(*) from audit_log where action = 'export'").fetchone()[0] == 6

@@ -74,7 +74,7 @@ def test_unknown_key_is_an_error(content_copy):
 def test_bad_date_and_bad_url_are_reported(content_copy):
     path = content_copy / "procedures" / "residence-certificate.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace("reviewed_on: 2026-11-20", "reviewed_on: 2026-02-30")
+    text = re.sub(r"reviewed_on: \S+", "reviewed_on: 2026-02-30", text)
     text = text.replace("source_url: https://", "source_url: htps://")
     path.write_text(text, encoding="utf-8")
     found = problems_for(content_copy)
@@ -110,7 +110,8 @@ def test_question_tree_rules(content_copy):
     assert "questions[0].answers[1].channel: unknown channel 'fax'" in found
     assert "questions[1].answers: must offer the answer 'unknown' (わからない)" in found
     assert any(p.startswith("questions[1]: question tree has a cycle") for p in found), found
-    assert "questions[2]: question 'orphan' cannot be reached from the first question" in found
+    orphan = "]: question 'orphan' cannot be reached from the first question"
+    assert any(p.startswith("questions[") and p.endswith(orphan) for p in found), found
 
 
 def test_seal_rules(content_copy):

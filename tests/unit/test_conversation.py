@@ -36,14 +36,75 @@ def test_residence_certificate_to_the_convenience_store(catalog):
     assert kinds(turn) == [("resident", "procedure"), ("assistant", "procedure"), ("assistant", "question")]
     assert events(turn) == [("procedure_chosen", "residence-certificate", None, None)]
     assert state["question_id"] == "has-card"
-    c.answer_question(state, catalog, "yes")
-    turn = c.answer_question(state, catalog, "yes")
+    for _ in range(3):  # the card, its validity, the certificate's validity
+        c.answer_question(state, catalog, "yes")
+    turn = c.answer_question(state, catalog, "yes")  # the PIN
+    # The tree settled everything but the age: コンビニ交付 is for card holders aged 15 and over.
+    assert state["mode"] == "readiness" and state["readiness_item"] == "age-15"
+    turn = c.answer_readiness(state, catalog, "yes")
     assert state["mode"] == "recommendation" and state["channel_id"] == "convenience-store"
     recommendation = turn.entries[-1]
     assert recommendation["kind"] == "recommendation" and recommendation["blocked"] is None
-    assert recommendation["answers"] == [{"question": "has-card", "answer": "yes"},
-                                         {"question": "knows-pin", "answer": "yes"}]
+    assert recommendation["answers"] == [{"question": q, "answer": "yes"}
+                                         for q in ("has-card", "card-valid", "certificate-valid", "knows-pin")]
     assert events(turn) == [("channel_recommended", "residence-certificate", "convenience-store", None)]
+
+
+def test_an_expired_card_or_certificate_goes_to_the_counter_with_its_reason_and_remedy(catalog):
+    for answers, reason, remedy in ((["yes", "no"], "card-expired", "mynumber-card-application"),
+                                    (["yes", "yes", "no"], "certificate-expired", "e-certificate-renewal")):
+        state = c.new_state("ja")
+        c.choose_procedure(state, catalog, "residence-certificate")
+        for answer in answers:
+            turn = c.answer_question(state, catalog, answer)
+        assert state["mode"] == "recommendation" and state["channel_id"] == "counter"
+        assert ("readiness_failed", "residence-certificate", None, reason) in events(turn)
+        assert turn.entries[-1]["remedy"] == remedy
+
+
+def test_under_15_cannot_use_the_convenience_store(catalog):
+    state = c.new_state("ja")
+    c.choose_procedure(state, catalog, "residence-certificate")
+    for _ in range(4):
+        c.answer_question(state, catalog, "yes")
+    turn = c.answer_readiness(state, catalog, "no")
+    assert ("readiness_failed", "residence-certificate", "convenience-store", "under-15") in events(turn)
+    assert state["channel_id"] == "counter"
+    assert turn.entries[-1]["blocked"]["item"] == "age-15"
+
+
+def test_a_forgotten_pin_offers_the_pin_reset_first(catalog):
+    state = c.new_state("ja")
+    c.choose_procedure(state, catalog, "mynaportal-login")
+    c.answer_question(state, catalog, "yes")
+    turn = c.answer_question(state, catalog, "no")
+    assert turn.entries[-1]["kind"] == "recommendation"
+    assert turn.entries[-1]["remedy"] == "mynumber-card-pin-reset"
+
+
+def test_the_expired_card_and_certificate_reasons_are_reachable_in_the_question_trees(catalog):
+    """Walk every tree from its first question: both reasons are recorded by some answer."""
+    reached = set()
+    for proc in catalog.procedures.values():
+        questions = {q.id: q for q in proc.questions}
+        todo, seen = [proc.questions[0].id] if proc.questions else [], set()
+        while todo:
+            question = questions[todo.pop()]
+            if question.id in seen:
+                continue
+            seen.add(question.id)
+            for option in question.answers:
+                if option.reason:
+                    reached.add(option.reason.value)
+                if option.next:
+                    todo.append(option.next)
+    assert {"card-expired", "certificate-expired"} <= reached
+
+
+def test_a_seal_question_alone_is_marked_for_the_seal_free_list():
+    assert c.asks_about_seal("はんこはいりますか")
+    assert c.asks_about_seal("Do I need a Hanko?")
+    assert not c.asks_about_seal("住民票")
 
 
 def test_a_no_answer_records_why_the_resident_cannot_go_online(catalog):
@@ -62,6 +123,8 @@ def test_readiness_check_before_an_online_path(catalog):
     # The tree settled card, PIN and smartphone; only the card's validity is left to ask.
     assert state["mode"] == "readiness" and state["readiness_item"] == "card-valid"
     assert kinds(turn)[-2:] == [("assistant", "readiness_intro"), ("assistant", "readiness")]
+    turn = c.answer_readiness(state, catalog, "yes")
+    assert state["readiness_item"] == "certificate-valid"  # the certificate expires before the card
     turn = c.answer_readiness(state, catalog, "yes")
     assert [e["kind"] for e in turn.entries][-2:] == ["readiness_ok", "recommendation"]
     assert state["channel_id"] == "online"
@@ -92,7 +155,7 @@ def test_every_readiness_item_is_asked_when_the_tree_settled_nothing(catalog):
         c.answer_readiness(state, catalog, "yes")
         if state["mode"] == "readiness":
             asked.append(state["readiness_item"])
-    assert asked == ["card-at-hand", "card-valid", "user-pin", "signature-pin", "nfc-smartphone"]
+    assert asked == ["card-at-hand", "card-valid", "certificate-valid", "user-pin", "signature-pin", "nfc-smartphone"]
     assert state["channel_id"] == "online"
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from kiosk.assistant import conversation as c
 from kiosk.assistant.search import build_index
+from kiosk.assistant.understanding import understand_with
 from kiosk.catalog.loader import load_catalog
 from kiosk.staff.personal_data import find_mynumbers
 from tests.conftest import CONTENT
@@ -24,14 +25,14 @@ def index(catalog):
 
 
 class RecordingIndex:
-    """The real index, remembering what it was asked."""
+    """The real search (the one the kiosk calls), remembering what it was asked."""
 
     def __init__(self, index):
         self.index, self.asked = index, []
 
-    def search(self, text):
+    def __call__(self, text):
         self.asked.append(text)
-        return self.index.search(text)
+        return understand_with(self.index, None, text, "ja")
 
 
 @pytest.mark.parametrize("typed", [
@@ -63,11 +64,11 @@ def test_only_the_number_says_so_and_changes_nothing_else(catalog, index):
 
 def test_a_number_with_a_wrong_check_digit_and_a_date_are_kept(catalog, index):
     state = c.new_state("ja")
-    turn = c.say(state, catalog, index, "住民票 1234 5678 9017 2026-12-03 10:30")
+    turn = c.say(state, catalog, RecordingIndex(index), "住民票 1234 5678 9017 2026-12-03 10:30")
     assert turn.entries[0]["text"] == "住民票 1234 5678 9017 2026-12-03 10:30"
     assert "mynumber_withheld" not in [entry["kind"] for entry in turn.entries]
 
 
 def test_empty_text_is_still_refused(catalog, index):
     with pytest.raises(c.InvalidTurn):
-        c.say(c.new_state("ja"), catalog, index, "   ")
+        c.say(c.new_state("ja"), catalog, RecordingIndex(index), "   ")

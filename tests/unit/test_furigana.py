@@ -56,8 +56,9 @@ def test_pages_get_ruby_only_in_japanese_text_nodes():
             '<span lang="zh-Hans">住民票副本</span><button data-no-furigana>住民票</button></body></html>')
     out = add_furigana(page, japanese=False)
     assert '<title>住民票</title>' in out and 'title="住民票"' in out
-    assert ('<p lang="ja"><ruby>住民票<rp>(</rp><rt>じゅうみんひょう</rt><rp>)</rp></ruby> &amp; '
-            '<ruby>写<rp>(</rp><rt>うつ</rt><rp>)</rp></ruby>し</p>') in out
+    assert ('<p lang="ja"><span class="k-ruby-text">'
+            '<ruby>住民票<rp>(</rp><rt>じゅうみんひょう</rt><rp>)</rp></ruby> &amp; '
+            '<ruby>写<rp>(</rp><rt>うつ</rt><rp>)</rp></ruby>し</span></p>') in out
     assert '<textarea>住民票</textarea>' in out and '<option>住民票</option>' in out
     assert '<span lang="zh-Hans">住民票副本</span>' in out  # Chinese, not Japanese
     assert '<button data-no-furigana>住民票</button>' in out

@@ -40,6 +40,10 @@ def test_translations_use_the_glossary_terms(locale):
     for message in catalog:
         if not message.id or not message.string:
             continue
+        if message.context == "search-words":
+            # Not a translation but the words residents type, official term or not: the title
+            # itself, translated with the glossary's term, is searched beside them.
+            continue
         source = message.id if isinstance(message.id, str) else message.id[0]
         target = message.string if isinstance(message.string, str) else message.string[0]
         for term in CHECKED_TERMS:

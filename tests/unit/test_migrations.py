@@ -83,7 +83,12 @@ def fingerprints(path: str) -> dict[str, tuple[int, str]]:
     try:
         for name in user_tables(path):
             digest, count = hashlib.sha256(), 0
-            for row in conn.execute(f'select rowid, * from "{name}" order by rowid'):
+            columns = len(conn.execute(f'select * from "{name}" limit 0').description)
+            without_rowid = conn.execute("select sql like '%without rowid' from sqlite_master where name = ?",
+                                         [name]).fetchone()[0]
+            query = (f'select * from "{name}" order by {", ".join(str(i + 1) for i in range(columns))}'
+                     if without_rowid else f'select rowid, * from "{name}" order by rowid')
+            for row in conn.execute(query):
                 digest.update(repr(row).encode())
                 count += 1
             result[name] = (count, digest.hexdigest())
@@ -203,7 +208,7 @@ def test_the_app_starts_on_an_old_database_and_serves_a_consistent_rollup(old_db
     assert len(years) >= 2
     for year in years:
         assert staff.get(f"/stats/?period=fy&fy={year}").status_code == 200
-        response = staff.get(f"/stats/export/table/by-month.csv?period=fy&fy={year}")
+        response = staff.get(f"/stats/export/table/by-month.csv?codes=1&period=fy&fy={year}")
         rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
         assert rows[0] == ["month", "consultations"] and len(rows) == 13
         assert {month: int(n) for month, n in rows[1:]} == {month: by_month.get(month, 0) for month, _ in rows[1:]}
@@ -373,4 +378,19 @@ def test_0011_gives_the_old_ledger_review_statuses_and_nothing_else_changes(old_
         assert row["abolished_on"] == (old["reviewed_on"] if status == "abolished" else None)
     assert {r["status"] for r in rows.values()} >= {"abolished", "not-applicable"}
     assert all(r["department"] is None for r in db.query("select department from users"))
+    db.conn.close()
+
+
+def test_0012_takes_each_tablet_made_id_once(tmp_path):
+    db = connect(str(tmp_path / "new.db"))
+    migrate(db)
+    table = db.table("tablet_submissions")
+    assert table.pks == ["client_id"]
+    db.execute("pragma foreign_keys = off")  # the rows it points to do not matter here
+    row = {"client_id": "8c0f7d0e-tablet-made", "staff_id": 1, "content_hash": "a" * 64, "consultation_id": 1,
+           "made_at": "2026-12-03T04:00:00+00:00", "received_at": "2026-12-03T05:00:00+00:00"}
+    table.insert(row)
+    with pytest.raises(sqlite3.IntegrityError):
+        table.insert({**row, "content_hash": "b" * 64, "consultation_id": 2})
+    assert [r["content_hash"] for r in table.rows] == ["a" * 64]
     db.conn.close()

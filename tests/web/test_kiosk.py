@@ -64,12 +64,14 @@ def test_htmx_turn_returns_only_new_bubbles_and_replies(kiosk):
     assert {text_of(b) for b in replies.select("button[name=procedure]")} == {"転出届", "転入届", "転居届"}
 
 
-def test_six_taps_to_the_convenience_store_steps(kiosk):
+def test_the_readiness_questions_then_the_convenience_store_steps(kiosk):
     kiosk.start()
     kiosk.post("/chat/category", {"category": "certificates"}, htmx=True)
     kiosk.post("/chat/procedure", {"procedure": "residence-certificate"}, htmx=True)
-    kiosk.post("/chat/answer", {"answer": "yes"}, htmx=True)
-    page = soup(kiosk.post("/chat/answer", {"answer": "yes"}, htmx=True))
+    for _ in range(4):  # card, card valid, certificate valid, PIN
+        page = soup(kiosk.post("/chat/answer", {"answer": "yes"}, htmx=True))
+    assert "コンビニで手続きする前に" in text_of(page) and "15歳以上" in text_of(page)
+    page = soup(kiosk.post("/chat/readiness", {"answer": "yes"}, htmx=True))
     link = page.select_one('a.k-button--xl[href="/guide/residence-certificate/convenience-store/1"]')
     assert link is not None and "手順を見る" in text_of(link)
     step = soup(kiosk.get(link["href"]))
@@ -146,9 +148,11 @@ def test_readiness_check_then_a_fallback(kiosk):
     assert "準備ができているか確認します" in text_of(page)
     assert page.select_one('#replies form[action="/chat/readiness"]')
     page = soup(kiosk.post("/chat/readiness", {"answer": "no"}, htmx=True))
-    assert "オンラインで手続きするには「マイナンバーカード（有効期限内のもの）」が必要です。" in text_of(page)
+    assert "有効期限が切れたカードは、オンラインでもコンビニでも使えません。" in text_of(page)
     reasons = rows(kiosk.app, "select detail from kiosk_events where event = 'readiness_failed'")
     assert reasons == [{"detail": "card-expired"}]
+    # What to do first: a new card, one tap away.
+    assert [text_of(b) for b in page.select('#replies button[name="procedure"]')] == ["マイナンバーカードの交付申請"]
 
 
 def test_a_stale_or_forged_turn_is_refused_without_a_500(kiosk):
@@ -283,6 +287,9 @@ def test_a_content_reload_does_not_break_a_running_conversation(tmp_path, conten
     client.post("/chat/procedure", data={"csrf_token": token, "procedure": "residence-certificate"})
     client.post("/chat/answer", data={"csrf_token": token, "answer": "yes"})
     (content_copy / "procedures" / "residence-certificate.yaml").unlink()
+    events = content_copy / "life_events.yaml"  # a removed procedure leaves the life events' checklists too
+    events.write_text(events.read_text(encoding="utf-8").replace("      - residence-certificate\n", ""),
+                      encoding="utf-8")
     runner = CliRunner()
     result = runner.invoke(main, ["content", "reload"], env={"KIOSK_DATABASE": app.config["DATABASE"],
                                                             "KIOSK_CONTENT_DIR": str(content_copy),
@@ -299,7 +306,7 @@ def test_a_double_tap_counts_once(kiosk):
     kiosk.post("/chat/procedure", {"procedure": "residence-certificate", "turn": "0"}, htmx=True)
     first = soup(kiosk.post("/chat/answer", {"answer": "yes", "turn": "1"}, htmx=True))
     second = soup(kiosk.post("/chat/answer", {"answer": "yes", "turn": "1"}, htmx=True))
-    assert "暗証番号" in text_of(first.select(".k-bubble")[-1])
+    assert "有効期限内ですか" in text_of(first.select(".k-bubble")[-1])  # the next question
     assert "いまは使えません" in text_of(second.select(".k-bubble")[-1])
     answers = [e for e in rows(kiosk.app, "select state from kiosk_sessions")[0]["state"].split('"kind": "answer"')]
     assert len(answers) == 2  # one answer bubble in the stored thread
@@ -322,3 +329,58 @@ def test_help_cannot_be_flooded(kiosk, ledger_app):
     for _ in range(5):
         kiosk.post("/help", htmx=True)
     assert rows(kiosk.app, "select count(*) n from help_requests")[0]["n"] == 1
+
+
+def test_the_call_status_says_when_a_supporter_claimed_it(kiosk):
+    kiosk.start()
+    assert text_of(soup(kiosk.get("/help/status", headers={"HX-Request": "true"}))) == ""
+    kiosk.post("/help", htmx=True)
+    waiting = soup(kiosk.get("/help/status", headers={"HX-Request": "true"}))
+    assert "職員を呼びました" in text_of(waiting)
+    poll = waiting.select_one("[data-help-poll]")
+    assert poll["hx-get"] == "/help/status?was=open" and poll["hx-trigger"] == "every 3s"
+    assert kiosk.get(poll["hx-get"], headers={"HX-Request": "true"}).status_code == 204  # unchanged
+    db = connect(kiosk.app.config["DATABASE"])
+    with db.conn:
+        db.execute("update help_requests set status = 'claimed'")
+    claimed = soup(kiosk.get(poll["hx-get"], headers={"HX-Request": "true"}))
+    assert "職員が向かっています" in text_of(claimed)
+    # Every kiosk screen shows it until the call is resolved.
+    assert "職員が向かっています" in text_of(soup(kiosk.get("/chat")).select_one("#help-status"))
+    with db.conn:
+        db.execute("update help_requests set status = 'resolved'")
+    db.conn.close()
+    done = soup(kiosk.get("/help/status?was=claimed", headers={"HX-Request": "true"}))
+    assert text_of(done) == "" and done.select_one("[data-help-poll]") is None  # and the polling stops
+
+
+def test_past_the_unassigned_call_limit_no_one_is_told_staff_are_coming(kiosk):
+    from kiosk.resident.help_requests import MAX_UNASSIGNED_CALLS
+
+    db = connect(kiosk.app.config["DATABASE"])
+    with db.conn:
+        for n in range(MAX_UNASSIGNED_CALLS):
+            db.table("help_requests").insert({"status": "open", "created_at": "2026-12-03T00:00:00+00:00",
+                                              "session_ref": f"other-{n}"})
+    db.conn.close()
+    kiosk.start()
+    page = soup(kiosk.post("/help", htmx=True))
+    assert "この端末から職員を呼べません" in text_of(page) and "呼んでいます" not in text_of(page)
+    assert page.select_one("[data-help-poll]") is None
+    assert rows(kiosk.app, "select count(*) n from help_requests")[0]["n"] == MAX_UNASSIGNED_CALLS
+
+
+def test_one_handoff_code_per_guide_and_a_sheet_preview_without_a_pdf(kiosk):
+    kiosk.start()
+    kiosk.post("/chat/procedure", {"procedure": "residence-certificate"}, htmx=True)
+    first = kiosk.post("/handoff", {"procedure": "residence-certificate", "channel": "counter", "action": "phone"})
+    again = kiosk.post("/handoff", {"procedure": "residence-certificate", "channel": "counter", "action": "phone"})
+    assert first.headers["Location"] == again.headers["Location"]
+    assert rows(kiosk.app, "select count(*) n from handoffs")[0]["n"] == 1
+    page = soup(kiosk.get(first.headers["Location"]))
+    assert not [a["href"] for a in page.select("a[href]") if ".pdf" in a["href"] or "://" in a["href"]]
+    preview = page.select_one('a[href$="/sheet"]')
+    sheet = soup(kiosk.get(preview["href"]))
+    assert text_of(sheet.select_one("h1")) == "案内シートの見本"
+    assert text_of(page.select_one(".k-handoff-code")) in text_of(sheet.select_one(".k-sheet"))
+    assert sheet.select_one("#reset-form") and sheet.body.get("data-idle-seconds")

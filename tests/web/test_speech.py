@@ -90,8 +90,9 @@ def test_the_residents_answers_are_not_read_aloud(kiosk):
     kiosk.start("ja")
     kiosk.post("/chat/category", {"category": "certificates", "turn": 0})
     kiosk.post("/chat/procedure", {"procedure": "residence-certificate", "turn": 1})
-    kiosk.post("/chat/answer", {"answer": "yes", "turn": 2})
-    kiosk.post("/chat/answer", {"answer": "yes", "turn": 3})
+    for turn in (2, 3, 4, 5):  # card, card valid, certificate valid, PIN
+        kiosk.post("/chat/answer", {"answer": "yes", "turn": turn})
+    kiosk.post("/chat/readiness", {"answer": "yes", "turn": 6})  # 15 or over
     page = soup(kiosk.get("/chat"))
     latest = page.select(".k-bubble--assistant")[-1]
     assert latest.select_one(".k-bubble__basis")  # the answers are shown…
@@ -123,15 +124,17 @@ def test_concurrent_requests_for_one_text_synthesise_once(kiosk):
     assert results == ["hit", "hit", "hit", "miss"]
 
 
-def test_too_many_waiting_syntheses_answer_busy(kiosk, monkeypatch):
-    from kiosk.reading_aids import speech
+def test_a_full_worker_pool_answers_busy_and_the_text_is_read_once_a_slot_is_free(kiosk):
+    from tests.web.test_workers_busy import every_worker_slot_taken
 
     kiosk.start("ja")
     url = speak_buttons(kiosk)[0]["data-speak-src"]
-    monkeypatch.setattr(speech, "_waiting", speech.threading.BoundedSemaphore(1))
-    speech._waiting.acquire()  # the one slot is taken by another synthesis
+    with every_worker_slot_taken(kiosk.app):  # sheets being laid out, other texts being read
+        response = kiosk.get(url)
+        assert response.status_code == 503 and response.headers["Retry-After"] == "2"
     response = kiosk.get(url)
-    assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+    response.close()
+    assert response.status_code == 200 and response.headers["X-Speech-Cache"] == "miss"
 
 
 def test_the_cache_is_kept_under_its_size_limit(tmp_path):

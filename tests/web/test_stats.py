@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -88,7 +89,8 @@ def test_filters_by_site_and_channel(logged, staff_app):
 
 
 def test_consultations_csv_round_trips_with_bom(logged, staff_app):
-    response = logged.get("/stats/export/consultations.csv")
+    response = logged.get("/stats/export/consultations.csv?codes=1")
+    assert 'filename="consultations-codes-' in response.headers["Content-Disposition"]
     body = response.get_data()
     assert body.startswith("\ufeff".encode())
     table = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
@@ -101,17 +103,89 @@ def test_consultations_csv_round_trips_with_bom(logged, staff_app):
     cp932 = logged.get("/stats/export/consultations.csv?encoding=cp932").get_data().decode("cp932")
     assert "サンプル" in cp932 or "北出張所" in cp932
     exports = rows(staff_app, "select entity from audit_log where action = 'export'")
-    assert [e["entity"] for e in exports] == ["consultations.csv", "consultations.csv"]
+    assert [e["entity"] for e in exports] == ["consultations-codes.csv", "consultations.csv"]
+
+
+def test_consultations_csv_reads_in_japanese(logged, staff_app):
+    """The default file is for an office worker: Japanese headers and labels, no codes."""
+    body = logged.get("/stats/export/consultations.csv").get_data()
+    assert body.startswith("\ufeff".encode())
+    table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    header, lines = table[0], table[1:]
+    assert header[:8] == ["番号", "開始時刻", "拠点番号", "拠点", "職員番号", "相談の方法", "所要時間（分）",
+                          "相談内容"]
+    assert "started_at" not in header and "outcome" not in header and len(header) == 21
+    by_id = {int(line[0]): dict(zip(header, line, strict=True)) for line in lines}
+    raw = {r["id"]: r for r in rows(staff_app, "select * from consultations where deleted_at is null")}
+    assert set(by_id) == set(raw)
+    ages = {"30s": "30代", "40s": "40代", "65-74": "65〜74歳", "75-84": "75〜84歳", "85-plus": "85歳〜",
+            "unknown": "不明"}
+    outcomes = {"completed-online": "オンラインで完了", "referred-counter": "窓口へ案内",
+                "not-resolved": "解決しなかった", "handed-off": "案内シートを渡した",
+                "completed-online-assisted": "オンラインで完了（職員が入力）"}
+    for cid, line in by_id.items():
+        assert line["年代"] == ages[raw[cid]["age_band"]]
+        assert line["結果"] == outcomes[raw[cid]["outcome"]]
+        assert line["後日のフォロー"] in ("はい", "いいえ")
+    reasons = {line["オンラインで完了しなかった理由"] for line in by_id.values()}
+    assert {"カードがない", "暗証番号のロック"} <= reasons
+    assert any(line["相談内容"] == "暗証番号、住民票の写しの交付" for line in by_id.values())
+    everything = body.decode("utf-8-sig")
+    for code in ("completed-online", "65-74", "75-84", "no-card", "pin;"):
+        assert code not in everything, code
+    assert all(len(line["登録日時"]) == len("2026-12-03 10:30") for line in by_id.values())
 
 
 def test_xlsx_has_the_same_numbers(logged, staff_app):
-    response = logged.get("/stats/export/statistics.xlsx")
+    response = logged.get("/stats/export/statistics.xlsx?codes=1")
     book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
     ages = {row[0]: row[2] for row in book["age_band"].iter_rows(min_row=2, values_only=True)}
     assert ages["75-84"] == sql_count(staff_app, "age_band = '75-84'")
     kpis = {row[0]: (row[1] if len(row) > 1 else None) for row in book["kpis"].iter_rows(min_row=2, values_only=True)}
     assert kpis["consultations"] == sql_count(staff_app)
     book.close()
+
+
+def test_xlsx_reads_in_japanese_with_percentages(logged, staff_app):
+    book = load_workbook(io.BytesIO(logged.get("/stats/export/statistics.xlsx").get_data()))
+    assert book.sheetnames[:4] == ["月別の相談件数", "拠点別", "キオスクの利用の流れ", "年代別"]
+    assert "主な指標（KPI）" in book.sheetnames and "kpis" not in book.sheetnames
+    ages = book["年代別"]
+    assert [cell.value for cell in ages[1]] == ["コード", "年代", "件数"]
+    by_label = {row[1]: row[2] for row in ages.iter_rows(min_row=2, values_only=True)}
+    assert by_label["75〜84歳"] == sql_count(staff_app, "age_band = '75-84'")
+    months = [row[0] for row in book["月別の相談件数"].iter_rows(min_row=2, values_only=True)]
+    assert months and all(month.endswith("月") and "年" in month for month in months)
+    kpis = {row[1].value: row[2] for row in book["主な指標（KPI）"].iter_rows(min_row=2)}
+    assert kpis["相談件数"].value == sql_count(staff_app)
+    online = sql_count(staff_app, "outcome in ('completed-online', 'completed-online-assisted')")
+    rate = kpis["オンライン完了率"]
+    assert rate.value == pytest.approx(online / sql_count(staff_app)) and rate.number_format == "0.0%"
+    assert kpis["相談件数"].number_format == "General"
+    funnel = [row[1] for row in book["キオスクの利用の流れ"].iter_rows(min_row=2, values_only=True)]
+    assert "職員を呼んだ" in funnel and "staff_called" not in funnel
+
+
+def test_table_csv_reads_in_japanese_with_percentages(logged, staff_app):
+    body = logged.get("/stats/export/table/kpis.csv").get_data().decode("utf-8-sig")
+    table = {line[1]: line[2] for line in list(csv.reader(io.StringIO(body)))[1:]}
+    online = sql_count(staff_app, "outcome in ('completed-online', 'completed-online-assisted')")
+    assert table["オンライン完了率"] == f"{online / sql_count(staff_app) * 100:.1f}%"
+    assert table["相談件数"] == str(sql_count(staff_app))
+    codes = logged.get("/stats/export/table/kpis.csv?codes=1").get_data().decode("utf-8-sig")
+    raw = {line[0]: line[1] for line in list(csv.reader(io.StringIO(codes)))[1:]}
+    assert float(raw["online_completion_rate"]) == pytest.approx(online / sql_count(staff_app))
+
+
+def test_dashboard_links_every_download_in_words(logged):
+    page = soup(logged.get("/stats/?period=month&month=2026-11&codes=1&encoding=x"))
+    links = {text_of(a): a["href"] for a in page.select("#export-title ~ ul a")}
+    assert links["統計報告 PDF（この期間の月次報告用）"].startswith("/stats/report.pdf?")
+    assert "month=2026-11" in links["統計報告 PDF（この期間の月次報告用）"]
+    assert "集計表 CSV: 主な指標（KPI）" in links and "集計表 CSV: 月別の相談件数" in links
+    assert not any(name in label for label in links for name in ("by-month", "kpis", "age_band", "funnel"))
+    assert "codes=1" in links["相談記録 CSV（コード）"] and "codes" not in links["相談記録 CSV（Excel用 UTF-8）"]
+    assert logged.get(links["統計報告 PDF（この期間の月次報告用）"]).data.startswith(b"%PDF")
 
 
 def test_statistics_refuse_supporters_and_anonymous(staff_client, staff_app):
@@ -155,6 +229,11 @@ def test_monthly_report_pdf(logged, staff_app, tmp_path):
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
     assert "統計報告" in text and "65歳以上の割合" in text
     assert f"{sql_count(staff_app):,}" in text
+    # It reads as a report: labels, not codes; shares as percentages, not raw fractions.
+    assert "75〜84歳" in text and "オンラインで完了" in text
+    for code in ("75-84", "completed-online", "no-card", "aged_65_plus_share"):
+        assert code not in text, code
+    assert not re.search(r"\b0\.\d{4,}", text) and re.search(r"\d+\.\d%", text)
 
 
 def _this_month() -> str:
@@ -203,7 +282,7 @@ def test_a_consultation_counts_in_the_month_of_the_ward_time_zone(tmp_path, time
     assert str(year) in [option["value"] for option in page.select("select[name=fy] option")]
 
     def exported(which: str) -> list[dict]:
-        body = coordinator.get(f"/stats/export/consultations.csv?period=month&month={which}").get_data()
+        body = coordinator.get(f"/stats/export/consultations.csv?codes=1&period=month&month={which}").get_data()
         return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
 
     assert [row["started_at"] for row in exported(month)] == [shown]

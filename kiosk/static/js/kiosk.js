@@ -178,7 +178,11 @@
       restart();
     });
     dialog.addEventListener("cancel", function (event) { event.preventDefault(); });  // Esc is not "continue"
-    document.addEventListener("htmx:afterRequest", function () { lastPing = Date.now(); });
+    document.addEventListener("htmx:afterRequest", function (event) {
+      // The call-status poll is not the resident's activity: it must not hold back the keepalive.
+      var elt = event.detail.elt;
+      if (!(elt && elt.hasAttribute && elt.hasAttribute("data-help-poll"))) lastPing = Date.now();
+    });
     restart();
   }
 
@@ -326,6 +330,7 @@
     var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
     var count = dialog.querySelector("[data-staff-idle-count]");
     var pingEveryMs = Math.min(60, Math.max(1, left / 4)) * 1000;
+    var limit = left;
     var deadline = Date.now() + left * 1000, lastPing = Date.now(), continuing = false, ended = false, timer;
 
     function heard(seconds) {
@@ -338,7 +343,11 @@
         redirect: "manual" }).then(function (response) {
         if (response.status === 204) heard(parseFloat(response.headers.get("X-Staff-Session-Seconds")));
         else if (response.type === "opaqueredirect") signOut();  // to sign-in: the session has ended
-      }, function () { /* no network: the deadline stands */ });
+      }, function () {
+        // No network (an outreach venue): the tablet is in use, so the screen's idle limit starts
+        // again here; the server's own session still ends on time, and the sync asks to sign in.
+        if (body.hasAttribute("data-staff-offline-sw")) heard(limit);
+      });
     }
     function signOut() {
       if (ended) return;
@@ -447,6 +456,8 @@
     return runs;
   }
   function withoutMyNumbers(text) {
+    // Staff pages load the faithful port of the server's guard (personal-data.js): use it.
+    if (window.KioskPersonalData) return window.KioskPersonalData.removeMyNumbers(text);
     var normalised = asciiDigits(text), cuts = [];
     digitRuns(normalised).forEach(function (groups) {
       for (var start = 0; start < groups.length; start++) {
