@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, g, request
+from flask import Flask, g, get_flashed_messages, request
 
 from kiosk.web.errors import register_error_handlers
 from kiosk.web.template_helpers import (
@@ -40,6 +40,18 @@ def set_cache_control(response) -> None:
         response.headers.setdefault("Cache-Control", "no-store")
 
 
+def page_flashes() -> list[str]:
+    """The messages of the previous action for the page being shown. A page the staff tablet's
+    service worker fetches to keep for offline use (kiosk.staff.auth.OFFLINE_KEEPING_HEADER)
+    leaves them for the page the person is looking at: taken there, 「サインアウトしました」 would
+    never be seen."""
+    from kiosk.staff.auth import OFFLINE_KEEPING_HEADER
+
+    if request.headers.get(OFFLINE_KEEPING_HEADER):
+        return []
+    return get_flashed_messages()
+
+
 def init_web(app: Flask) -> None:
     from kiosk.i18n import labels
     from kiosk.i18n.formats import resident_date, resident_number, resident_percent
@@ -52,7 +64,7 @@ def init_web(app: Flask) -> None:
         g.request_started = time.perf_counter()
 
     app.jinja_env.globals.update(url_with=url_with, labels=labels, keyboards=keyboards, speech_url=audio_url_for,
-                                 here_without_lang=here_without_lang, qr_svg=qr_svg)
+                                 here_without_lang=here_without_lang, qr_svg=qr_svg, page_flashes=page_flashes)
     app.jinja_env.filters.update(zip_titles=zip_titles, ledger_choices=ledger_choices,
                                  to_step_states=to_step_states, zip_self=zip_self, zip_names=zip_names,
                                  local_time=local_time, zip_counts=zip_counts, funnel_labels=funnel_labels,
