@@ -165,6 +165,10 @@ def axe():
 
 
 def assert_no_axe_violations(axe: Axe, page) -> None:
+    # The page as it settles, not mid-reflow: loaded, with its own fonts in (they change how
+    # lines wrap and so how close the small language links stand).
+    page.wait_for_load_state("load")
+    page.evaluate("document.fonts.ready.then(() => true)")
     results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
     violations = results.response["violations"]
     report = "\n".join(
