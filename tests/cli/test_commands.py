@@ -10,29 +10,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import sqlite_utils
 import yaml
 from click.testing import CliRunner
 
 from kiosk import migrations as kiosk_migrations
 from kiosk.cli import main
+from tests.cli.conftest import run
 from tests.conftest import CONTENT, SAMPLE_LEDGER
 
 KIOSK = Path(sys.executable).parent / "kiosk"
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    values = {"KIOSK_DATABASE": str(tmp_path / "cli.db"), "KIOSK_CONTENT_DIR": str(CONTENT),
-              "KIOSK_SECRET_KEY": "cli-test", "KIOSK_INSTANCE_PATH": str(tmp_path / "instance")}
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    return values
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def test_db_migrate_twice_is_a_no_op_and_status_says_so(env):

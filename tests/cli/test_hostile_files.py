@@ -12,23 +12,13 @@ import pytest
 from click.testing import CliRunner
 
 from kiosk.cli import main
+from tests.cli.conftest import run
 from tests.conftest import CONTENT, SAMPLE_LEDGER
 
 HEADER = "管理番号,手続名,所管課,根拠規定,押印の種類,見直し結果,見直し日,オンライン化,備考,手続ID\n"
 GOOD_ROW = "A-1,犬の登録,生活衛生課,狂犬病予防法,認印,廃止,2021-04-01,未,,\n"
 
 
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    values = {"KIOSK_DATABASE": str(tmp_path / "cli.db"), "KIOSK_CONTENT_DIR": str(CONTENT),
-              "KIOSK_SECRET_KEY": "cli-test", "KIOSK_INSTANCE_PATH": str(tmp_path / "instance")}
-    for key, value in values.items():
-        monkeypatch.setenv(key, value)
-    return values
-
-
-def run(*args: str):
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def ledger_rows(env) -> int:

@@ -7,7 +7,7 @@ import sqlite_utils
 from click.testing import CliRunner
 
 from kiosk.cli import main
-from tests.cli.test_commands import env, run  # noqa: F401 (env is a fixture)
+from tests.cli.conftest import run
 
 TYPED = "１２３４ ５６７８ ９０１８"
 
@@ -17,7 +17,7 @@ def usernames(settings: dict) -> list[str]:
         "select username from users")]
 
 
-def test_user_add_refuses_it_in_every_field_and_creates_nothing(env):  # noqa: F811
+def test_user_add_refuses_it_in_every_field_and_creates_nothing(env):
     for args in (["user", "add", "tanaka", "--role", "supporter", "--name", f"田中 {TYPED}"],
                  ["user", "add", "123456789018", "--role", "supporter"],
                  ["user", "add", "suzuki", "--role", "reviewer", "--department", f"戸籍住民課 {TYPED}"]):
@@ -28,7 +28,7 @@ def test_user_add_refuses_it_in_every_field_and_creates_nothing(env):  # noqa: F
     assert usernames(env) == []
 
 
-def test_set_department_refuses_it(env):  # noqa: F811
+def test_set_department_refuses_it(env):
     assert run("user", "add", "suzuki", "--role", "reviewer", "--department", "戸籍住民課").exit_code == 0
     result = CliRunner().invoke(main, ["user", "set-department", "suzuki", f"戸籍住民課 {TYPED}"])
     assert result.exit_code == 1 and "個人番号" in result.stderr and TYPED not in result.stderr
